@@ -1,0 +1,83 @@
+/**
+ * The embedded S3-compatible server of local mode (s3rver on loopback), and the bridge that turns
+ * its ObjectCreated notifications into SQS events the way S3 → SQS → Lambda delivers them.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { encodeEventKey } from '../shared/keys';
+import { createS3Client } from '../shared/s3-client';
+
+/** s3rver accepts these fixed credentials; they open nothing outside this loopback server. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const LOCAL_REGION = 'us-east-1';
+
+interface RawNotification {
+  Records: Array<{ eventName: string; s3: { object: { key: string } } }>;
+}
+
+export interface LocalS3 {
+  endpoint: string;
+  bucket: string;
+  client: S3Client;
+  /**
+   * Calls `listener` with an SQS event for every object created under `prefix` (as an S3
+   * notification filter would), keys URL-encoded as S3 does.
+   */
+  onObjectCreated(prefix: string, listener: (sqsEvent: SqsEventLike) => void): void;
+  close(): Promise<void>;
+}
+
+export interface SqsEventLike {
+  Records: Array<{ messageId: string; body: string; eventSource: 'aws:sqs' }>;
+}
+
+/**
+ * Starts s3rver on 127.0.0.1 with one bucket, storing objects in a fresh temporary folder that is
+ * removed on close. `port` 0 (the default) picks a free port.
+ */
+export async function startLocalS3(options: { bucket: string; port?: number }): Promise<LocalS3> {
+  const directory = await mkdtemp(join(tmpdir(), 'article-digest-s3-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: options.bucket }],
+  });
+  const address = await server.run();
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  let sequence = 0;
+  return {
+    endpoint,
+    bucket: options.bucket,
+    client: createS3Client({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS }),
+    onObjectCreated(prefix, listener) {
+      server.on('event', (notification: RawNotification) => {
+        const created = notification.Records.filter(
+          (r) => r.eventName.startsWith('ObjectCreated:') && r.s3.object.key.startsWith(prefix),
+        );
+        notification.Records = created;
+        if (created.length === 0) return;
+        // s3rver puts raw keys in its events; S3 URL-encodes them. Deliver what S3 would.
+        for (const record of created) record.s3.object.key = encodeEventKey(record.s3.object.key);
+        sequence++;
+        listener({
+          Records: [
+            {
+              messageId: `local-${sequence}`,
+              body: JSON.stringify(notification),
+              eventSource: 'aws:sqs',
+            },
+          ],
+        });
+      });
+    },
+    async close() {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The output contract: what downstream systems read from the output and error prefixes.
+ *
+ * These zod schemas are the single source of truth. The TypeScript types are inferred from them,
+ * the pipeline validates every record against them before writing it, and the published JSON
+ * Schema files under `schema/` are generated from them (`npm run schema`).
+ *
+ * Versioning: `SCHEMA_VERSION` follows semver. Adding an optional-in-meaning field (nullable) or a
+ * new error code is a minor bump; renaming, removing or retyping a field is a major bump.
+ */
+import * as z from 'zod';
+
+export const SCHEMA_VERSION = '1.0.0';
+
+const Offset = z.int().nonnegative();
+
+/**
+ * A verbatim quote of the source and where it stands.
+ * `start`/`end` are Unicode code-point offsets (end exclusive) into the decoded source text: the
+ * object's bytes decoded with `source.encoding`, byte-order mark removed, nothing else changed.
+ * The span equals `quote` once whitespace and line breaks are removed from both.
+ */
+export const Evidence = z
+  .object({
+    quote: z.string().min(1),
+    start: Offset,
+    end: Offset,
+  })
+  .refine((e) => e.end > e.start, { message: 'end must be greater than start' })
+  .meta({ id: 'Evidence', description: 'Verbatim quote of the source and its code-point span.' });
+
+export const Task = z
+  .object({
+    task: z.string().min(1).describe('The task as a short statement.'),
+    owner: z
+      .string()
+      .nullable()
+      .describe('Who is responsible, as the text names it; null if not stated.'),
+    deadline: z
+      .string()
+      .nullable()
+      .describe('When it is due, as the text states it; null if not stated.'),
+    evidence: Evidence,
+  })
+  .meta({ id: 'Task' });
+
+export const KeyPoint = z
+  .object({
+    point: z.string().min(1),
+    evidence: Evidence,
+  })
+  .meta({ id: 'KeyPoint' });
+
+export const Article = z
+  .object({
+    title: z.string().nullable(),
+    byline: z.string().nullable().describe('Author or reporter credit, as printed; null if none.'),
+    summary: z.string(),
+    keyPoints: z.array(KeyPoint),
+    tasks: z.array(Task),
+  })
+  .meta({ id: 'Article' });
+
+export const Encoding = z
+  .enum(['utf-8', 'utf-16le', 'utf-16be', 'gb18030', 'big5'])
+  .describe('The text encoding the object was decoded with.');
+
+export const SourceRef = z
+  .object({
+    bucket: z.string().min(1),
+    key: z.string().min(1).describe('The object key, decoded (not URL-encoded).'),
+    versionId: z.string().nullable(),
+    etag: z.string().nullable(),
+  })
+  .meta({ id: 'SourceRef' });
+
+export const Source = SourceRef.extend({
+  bytes: z.int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  encoding: Encoding,
+}).meta({ id: 'Source' });
+
+export const EngineInfo = z
+  .object({
+    name: z.enum(['extractive', 'openai']),
+    model: z.string().nullable().describe('The LLM model; null for the offline engine.'),
+    promptVersion: z.string(),
+  })
+  .meta({ id: 'EngineInfo' });
+
+export const Usage = z
+  .object({
+    llmCalls: z.int().nonnegative(),
+    inputTokens: z.int().nonnegative(),
+    outputTokens: z.int().nonnegative(),
+    estimatedCostUsd: z.number().nonnegative().nullable().describe('Null when no price is known.'),
+  })
+  .meta({ id: 'Usage' });
+
+export const Grounding = z
+  .object({
+    checked: z.int().nonnegative().describe('Tasks and key points whose quote was looked up.'),
+    dropped: z
+      .int()
+      .nonnegative()
+      .describe('Items left out because their quote is not in the source.'),
+  })
+  .meta({ id: 'Grounding' });
+
+export const Digest = z
+  .object({
+    kind: z.literal('digest'),
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    source: Source,
+    language: z.string().describe('BCP 47 primary language of the source, e.g. "zh", "en", "und".'),
+    summary: z.string().describe('Summary of the whole document.'),
+    articles: z.array(Article),
+    grounding: Grounding,
+    engine: EngineInfo,
+    usage: Usage,
+    processedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Digest', title: 'Article digest' });
+
+/** Error codes. `retryable` tells whether the same object may succeed later without changes. */
+export const ErrorCode = z.enum([
+  'empty_input',
+  'binary_input',
+  'too_large',
+  'undecodable',
+  'not_a_document',
+  'object_missing',
+  'budget_exceeded',
+  'llm_refusal',
+  'llm_invalid_output',
+  'llm_unavailable',
+  'internal',
+]);
+
+export const ErrorRecord = z
+  .object({
+    kind: z.literal('error'),
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    source: SourceRef.extend({
+      bytes: z.int().nonnegative().nullable(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .nullable(),
+      encoding: Encoding.nullable(),
+    }),
+    error: z.object({
+      code: ErrorCode,
+      message: z
+        .string()
+        .describe('Human-readable; never holds secrets, stack traces or article text.'),
+      retryable: z.boolean(),
+    }),
+    processedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'ErrorRecord', title: 'Article digest error record' });
+
+export type Evidence = z.infer<typeof Evidence>;
+export type Task = z.infer<typeof Task>;
+export type KeyPoint = z.infer<typeof KeyPoint>;
+export type Article = z.infer<typeof Article>;
+export type Encoding = z.infer<typeof Encoding>;
+export type SourceRef = z.infer<typeof SourceRef>;
+export type Source = z.infer<typeof Source>;
+export type EngineInfo = z.infer<typeof EngineInfo>;
+export type Usage = z.infer<typeof Usage>;
+export type Digest = z.infer<typeof Digest>;
+export type ErrorCode = z.infer<typeof ErrorCode>;
+export type ErrorRecord = z.infer<typeof ErrorRecord>;
+
+/** JSON Schema documents for downstream consumers, keyed by their file name under `schema/`. */
+export function jsonSchemas(): Record<string, unknown> {
+  return {
+    'digest.schema.json': z.toJSONSchema(Digest, { target: 'draft-2020-12' }),
+    'error.schema.json': z.toJSONSchema(ErrorRecord, { target: 'draft-2020-12' }),
+  };
+}

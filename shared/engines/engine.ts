@@ -1,0 +1,52 @@
+import type { EngineInfo, Usage } from '../contract';
+import type { QuoteLocator } from '../text/grounding';
+import type { Normalized } from '../text/normalize';
+
+/** A decoded, normalized document, ready for an engine. */
+export interface PreparedDocument {
+  /** Decoded source text; evidence offsets refer to it. */
+  source: string;
+  normalized: Normalized;
+  language: 'zh' | 'en' | 'und';
+  locator: QuoteLocator;
+}
+
+/**
+ * An item an engine claims the source supports. `quote` must be verbatim source text (line breaks
+ * may differ); `near` is an optional UTF-16 index in the source that picks among repeated quotes.
+ */
+export interface Quoted {
+  quote: string;
+  near?: number;
+}
+
+export interface DraftTask extends Quoted {
+  task: string;
+  owner: string | null;
+  deadline: string | null;
+}
+
+export interface DraftKeyPoint extends Quoted {
+  point: string;
+}
+
+export interface DraftArticle {
+  title: string | null;
+  byline: string | null;
+  summary: string;
+  keyPoints: DraftKeyPoint[];
+  tasks: DraftTask[];
+}
+
+/** What an engine returns; the pipeline grounds every quote before anything is written. */
+export interface EngineResult {
+  summary: string;
+  articles: DraftArticle[];
+  usage: Usage;
+}
+
+/** Turns a document into a draft digest. Implementations: extractive (offline), openai. */
+export interface Engine {
+  readonly info: EngineInfo;
+  digest(document: PreparedDocument): Promise<EngineResult>;
+}

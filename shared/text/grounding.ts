@@ -1,0 +1,92 @@
+import type { Evidence } from '../contract';
+import { codePointIndex, joinLines, SPACE } from './chars';
+
+/**
+ * Folds a UTF-16 unit for matching: full-width ASCII to ASCII, curly quotes to straight ones,
+ * Latin letters to lower case. Every fold maps one unit to one unit, so positions survive.
+ */
+function fold(ch: string): string {
+  const c = ch.charCodeAt(0);
+  if (c >= 0xff01 && c <= 0xff5e) return String.fromCharCode(c - 0xfee0).toLowerCase();
+  if (ch === '“' || ch === '”' || ch === '„') return '"';
+  if (ch === '‘' || ch === '’') return "'";
+  if (c < 0x80) return ch.toLowerCase();
+  return ch;
+}
+
+/** A quote located in the source: UTF-16 range and the evidence for the contract. */
+export interface Located {
+  evidence: Evidence;
+  /** UTF-16 range in the source, for callers that keep working on the text. */
+  from: number;
+  to: number;
+}
+
+/**
+ * Finds quotes in a source text the way a reader would recognise them: ignoring line breaks and
+ * white space (scanned pages break lines anywhere, even inside words), the width of ASCII
+ * characters and the shape of quotation marks. Built once per document; each lookup is a string
+ * search over the compacted text.
+ */
+export class QuoteLocator {
+  private readonly compact: string;
+  /** For each unit of `compact`, its UTF-16 index in the source. */
+  private readonly toSource: Int32Array;
+  private readonly hasSurrogates: boolean;
+
+  constructor(private readonly source: string) {
+    const units: string[] = [];
+    const map: number[] = [];
+    for (let i = 0; i < source.length; i++) {
+      const ch = source[i] ?? '';
+      if (SPACE.test(ch)) continue;
+      // A hyphen that ends a line joins the halves of a word: match the word without it.
+      if (ch === '-' && /^[ \t]*(\r\n|\r|\n)/.test(source.slice(i + 1, i + 4))) continue;
+      units.push(fold(ch));
+      map.push(i);
+    }
+    this.compact = units.join('');
+    this.toSource = Int32Array.from(map);
+    this.hasSurrogates = /[\ud800-\udfff]/.test(source);
+  }
+
+  /**
+   * Locates `quote` in the source. When it occurs more than once, takes the occurrence nearest
+   * to `near` (a UTF-16 index in the source), else the first.
+   * Returns null when the quote is not in the source.
+   */
+  locate(quote: string, near?: number): Located | null {
+    const needle = Array.from(quote.replace(SPACES_AND_DASH_BREAKS, ''), fold).join('');
+    if (needle.length === 0) return null;
+    let best = -1;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (
+      let at = this.compact.indexOf(needle);
+      at >= 0;
+      at = this.compact.indexOf(needle, at + 1)
+    ) {
+      const distance = near === undefined ? 0 : Math.abs((this.toSource[at] ?? 0) - near);
+      if (distance < bestDistance) {
+        best = at;
+        bestDistance = distance;
+      }
+      if (near === undefined || distance === 0) break;
+    }
+    if (best < 0) return null;
+    const from = this.toSource[best] ?? 0;
+    const to = (this.toSource[best + needle.length - 1] ?? from) + 1;
+    return { from, to, evidence: this.evidence(from, to) };
+  }
+
+  /** The evidence for a UTF-16 range of the source: its text with line breaks joined. */
+  evidence(from: number, to: number): Evidence {
+    const start = this.hasSurrogates ? codePointIndex(this.source, from) : from;
+    const end = this.hasSurrogates
+      ? start + codePointIndex(this.source.slice(from, to), to - from)
+      : to;
+    return { quote: joinLines(this.source.slice(from, to)), start, end };
+  }
+}
+
+const SPACES_AND_DASH_BREAKS =
+  /-[ \t]*(?:\r\n|\r|\n)|[\s\u3000\u00a0\u2000-\u200b\u202f\u205f\ufeff]+/g;

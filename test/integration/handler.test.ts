@@ -1,0 +1,113 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalS3, startLocalS3 } from '../../cli/local-s3';
+import { parseConfig } from '../../shared/config';
+import { createExtractiveEngine } from '../../shared/engines/extractive';
+import { TransientError } from '../../shared/errors';
+import { createDigestHandler } from '../../shared/handler';
+import { encodeEventKey } from '../../shared/keys';
+import { silentLog } from '../../shared/log';
+import type { Outcome } from '../../shared/pipeline';
+import { createS3Store, type ObjectStore } from '../../shared/store';
+
+const settings = parseConfig({}).pipeline;
+
+function s3Event(bucket: string, key: string) {
+  return {
+    Records: [
+      {
+        eventSource: 'aws:s3',
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: bucket }, object: { key: encodeEventKey(key), size: 60 } },
+      },
+    ],
+  };
+}
+
+function sqsMessage(messageId: string, body: unknown) {
+  return {
+    messageId,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    eventSource: 'aws:sqs',
+  };
+}
+
+describe('digest handler', () => {
+  let s3: LocalS3;
+  let store: ObjectStore;
+  const outcomes: Array<{ key: string; outcome: Outcome }> = [];
+  const handlerWith = (objectStore: ObjectStore) =>
+    createDigestHandler({
+      store: objectStore,
+      engine: createExtractiveEngine(),
+      settings,
+      log: silentLog,
+      onOutcome: (ref, outcome) => outcomes.push({ key: ref.key, outcome }),
+    });
+
+  beforeAll(async () => {
+    s3 = await startLocalS3({ bucket: 'handler-test' });
+    store = createS3Store(s3.client);
+    for (const key of ['incoming/a b.txt', 'incoming/c+d.txt', 'incoming/fails.txt']) {
+      await s3.client.send(
+        new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: '第一，修好路。第二，建好桥。' }),
+      );
+    }
+  });
+  afterAll(() => s3.close());
+
+  it('reports only the failing messages of an SQS batch as batch item failures', async () => {
+    // A write fault S3 itself cannot be made to produce on demand.
+    const flaky: ObjectStore = {
+      get: (address) => store.get(address),
+      put: async (bucket, key, body, type) => {
+        if (key.includes('fails')) throw new TransientError('injected write failure');
+        return store.put(bucket, key, body, type);
+      },
+    };
+    const response = await handlerWith(flaky)({
+      Records: [
+        sqsMessage('ok', s3Event(s3.bucket, 'incoming/a b.txt')),
+        sqsMessage('test-event', {
+          Service: 'Amazon S3',
+          Event: 's3:TestEvent',
+          Bucket: s3.bucket,
+        }),
+        sqsMessage('not-json', '{oops'),
+        sqsMessage('transient', s3Event(s3.bucket, 'incoming/fails.txt')),
+      ],
+    });
+    expect(response?.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([
+      'not-json',
+      'transient',
+    ]);
+    expect(outcomes.find((o) => o.key === 'incoming/a b.txt')?.outcome.status).toBe('digested');
+  });
+
+  it('handles a direct S3 event and decodes + as a space and %2B as a plus', async () => {
+    const handler = handlerWith(store);
+    await expect(handler(s3Event(s3.bucket, 'incoming/c+d.txt'))).resolves.toBeUndefined();
+    const outcome = outcomes.find((o) => o.key === 'incoming/c+d.txt')?.outcome;
+    expect(outcome).toMatchObject({ status: 'digested', key: 'digests/c+d.txt.json' });
+  });
+
+  it('never processes keys under the output or error prefixes', async () => {
+    const handler = handlerWith(store);
+    await handler(s3Event(s3.bucket, 'digests/a b.txt.json'));
+    await handler(s3Event(s3.bucket, 'errors/x.json'));
+    expect(
+      outcomes.filter((o) => !o.key.startsWith('incoming/')).map((o) => o.outcome.status),
+    ).toEqual(['ignored', 'ignored']);
+  });
+
+  it('records an object deleted before processing as object_missing', async () => {
+    const handler = handlerWith(store);
+    await handler(s3Event(s3.bucket, 'incoming/gone.txt'));
+    const outcome = outcomes.find((o) => o.key === 'incoming/gone.txt')?.outcome;
+    expect(outcome?.status === 'failed' && outcome.record.error.code).toBe('object_missing');
+  });
+
+  it('rejects an event of an unknown shape', async () => {
+    await expect(handlerWith(store)({ hello: 'world' })).rejects.toThrow(/Unsupported event/);
+  });
+});

@@ -1,0 +1,62 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { DocumentError } from '../../shared/errors';
+import { decodeText } from '../../shared/text/decode';
+import { SAMPLE_000, sampleText } from '../support/fixtures';
+
+const text = sampleText(SAMPLE_000).slice(0, 400);
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DocumentError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('decodeText', () => {
+  it('decodes UTF-8 with and without a byte-order mark', () => {
+    expect(decodeText(Buffer.from(text))).toEqual({ text, encoding: 'utf-8' });
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    expect(decodeText(bom)).toEqual({ text, encoding: 'utf-8' });
+  });
+
+  it('detects UTF-16 LE and BE by their byte-order marks', () => {
+    expect(decodeText(iconv.encode(text, 'utf-16le', { addBOM: true }))).toEqual({
+      text,
+      encoding: 'utf-16le',
+    });
+    expect(decodeText(iconv.encode(text, 'utf-16be', { addBOM: true }))).toEqual({
+      text,
+      encoding: 'utf-16be',
+    });
+  });
+
+  it('detects BOM-less UTF-16 LE from its NUL pattern in mostly-ASCII text', () => {
+    const english =
+      'The council will publish the plan by March.\nIt must consult residents first.\n';
+    expect(decodeText(iconv.encode(english, 'utf-16le'))).toEqual({
+      text: english,
+      encoding: 'utf-16le',
+    });
+  });
+
+  it('falls back to GB18030 for GBK-encoded Chinese', () => {
+    expect(decodeText(iconv.encode(text, 'gbk'))).toEqual({ text, encoding: 'gb18030' });
+  });
+
+  it('rejects binary formats by signature and by control-character noise', () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    expect(codeOf(() => decodeText(png))).toBe('binary_input');
+    expect(codeOf(() => decodeText(Buffer.from('%PDF-1.7\n%âãÏÓ\n')))).toBe('binary_input');
+    const noise = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 37) % 256));
+    expect(codeOf(() => decodeText(noise))).toBe('binary_input');
+  });
+
+  it('rejects empty and blank objects as empty_input', () => {
+    expect(codeOf(() => decodeText(new Uint8Array()))).toBe('empty_input');
+    expect(codeOf(() => decodeText(Buffer.from(' \r\n\t\u3000\n')))).toBe('empty_input');
+  });
+});
