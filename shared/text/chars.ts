@@ -31,8 +31,8 @@ export function codePointIndex(text: string, index: number): number {
 }
 
 /**
- * Removes line breaks and folds white space the way a reader would: nothing between wide
- * characters (CJK), one space between narrow ones (Latin words).
+ * Removes line breaks and folds white space the way a reader would: a line break next to a wide
+ * (CJK) character disappears, any other run of white space becomes one space.
  */
 export function joinLines(text: string): string {
   return text
@@ -41,8 +41,10 @@ export function joinLines(text: string): string {
       const after = whole[offset + run.length];
       if (before === undefined || after === undefined) return '';
       // A word hyphenated at a line end stays one word (hyphen kept, so the quote stays verbatim).
-      if (before === '-' && /[\r\n]/.test(run)) return '';
-      return isWide(before) || isWide(after) ? '' : ' ';
+      const lineBreak = /[\r\n]/.test(run);
+      if (before === '-' && lineBreak) return '';
+      // Spaces within a line are kept (as one); a line break between CJK characters is a wrap.
+      return lineBreak && (isWide(before) || isWide(after)) ? '' : ' ';
     })
     .trim();
 }
