@@ -4,9 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, parseConfig } from '../shared/config';
+import { ConfigError, parseConfig } from '../shared/config';
 import { createEngine } from '../shared/engines';
-import { createExtractiveEngine } from '../shared/engines/extractive';
 import { silentLog } from '../shared/log';
 import {
   collectFiles,
@@ -28,16 +27,6 @@ Options:
 
 const SAMPLES = resolve(import.meta.dirname, '..', 'samples');
 
-function engineFor(config: Config, print: (line: string) => void) {
-  try {
-    return createEngine(config);
-  } catch (error) {
-    if (!(error instanceof ConfigError) || config.engine !== 'openai') throw error;
-    print(`note: ${error.message} Using the offline extractive engine.`);
-    return createExtractiveEngine();
-  }
-}
-
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -55,7 +44,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const print = (line: string) => console.log(line);
   const config = parseConfig(process.env);
-  const engine = engineFor(config, print);
+  const engine = createEngine(config);
   const outDir = resolve(values.out);
   const rows: ProcessedRow[] = [];
 

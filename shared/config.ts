@@ -6,6 +6,43 @@ const Prefix = z
 
 const PositiveInt = z.coerce.number().int().positive();
 
+/** USD per million tokens, by model name. */
+export const PriceTable = z.record(
+  z.string(),
+  z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
+);
+export type PriceTable = z.infer<typeof PriceTable>;
+
+/**
+ * List prices (USD per million tokens) of common models when this table was written; set
+ * `LLM_PRICES` to override or extend it. A model missing from the table gets a null cost.
+ */
+export const DEFAULT_PRICES: PriceTable = {
+  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-4.1': { input: 2, output: 8 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
+  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-mini': { input: 0.25, output: 2 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
+};
+
+const JsonPrices = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be JSON, e.g. {"my-model":{"input":0.5,"output":1.5}}',
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(PriceTable);
+
 /**
  * The environment, as one schema: the single place where variable names, defaults and checks
  * live. Handlers and the CLI parse it once at start-up; nothing else reads `process.env`.
@@ -24,6 +61,22 @@ export const EnvSchema = z
     DIGEST_ENGINE: z.enum(['extractive', 'openai']).optional(),
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().optional(),
+    /** Model name sent to the API. */
+    OPENAI_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+    /** Per-request timeout; with the retries it must fit the function's time budget. */
+    OPENAI_TIMEOUT_MS: PositiveInt.default(60_000),
+    /** SDK retries on connection errors, 408, 409, 429 and 5xx (with backoff, retry-after honoured). */
+    OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+    /** Upper bound of output tokens per call. */
+    LLM_MAX_OUTPUT_TOKENS: PositiveInt.default(4096),
+    /** Article tokens per call; longer documents are split on sentence boundaries. */
+    LLM_CHUNK_TOKENS: PositiveInt.default(12_000),
+    /** Input tokens one document may use in all; checked before the first call. */
+    LLM_DOCUMENT_TOKEN_BUDGET: PositiveInt.default(150_000),
+    /** `source` (the document's language) or a language name or code for summaries and tasks. */
+    OUTPUT_LANGUAGE: z.string().min(1).default('source'),
+    /** Price overrides as JSON: {"model":{"input":usdPerMTok,"output":usdPerMTok}}. */
+    LLM_PRICES: JsonPrices.optional(),
     /** S3 endpoint override, for S3-compatible servers (local mode). */
     S3_ENDPOINT: z.url().optional(),
     AWS_REGION: z.string().min(1).default('us-east-1'),
@@ -67,10 +120,26 @@ export interface PipelineSettings {
   maxObjectBytes: number;
 }
 
+/** How the LLM engine sizes, bounds and prices its work. */
+export interface LlmSettings {
+  maxOutputTokens: number;
+  chunkTokens: number;
+  documentTokenBudget: number;
+  outputLanguage: string;
+  prices: PriceTable;
+}
+
 export interface Config {
   pipeline: PipelineSettings;
   engine: 'extractive' | 'openai';
-  openai: { apiKey: string | undefined; baseURL: string | undefined };
+  openai: {
+    apiKey: string | undefined;
+    baseURL: string | undefined;
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+  };
+  llm: LlmSettings;
   s3: { endpoint: string | undefined; region: string };
 }
 
@@ -100,7 +169,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       maxObjectBytes: e.MAX_OBJECT_BYTES,
     },
     engine: e.DIGEST_ENGINE ?? (e.OPENAI_API_KEY ? 'openai' : 'extractive'),
-    openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseURL: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
+      maxRetries: e.OPENAI_MAX_RETRIES,
+    },
+    llm: {
+      maxOutputTokens: e.LLM_MAX_OUTPUT_TOKENS,
+      chunkTokens: e.LLM_CHUNK_TOKENS,
+      documentTokenBudget: e.LLM_DOCUMENT_TOKEN_BUDGET,
+      outputLanguage: e.OUTPUT_LANGUAGE,
+      prices: { ...DEFAULT_PRICES, ...e.LLM_PRICES },
+    },
     s3: { endpoint: e.S3_ENDPOINT, region: e.AWS_REGION },
   };
 }

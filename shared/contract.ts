@@ -133,6 +133,7 @@ export const ErrorCode = z.enum([
   'budget_exceeded',
   'llm_refusal',
   'llm_invalid_output',
+  'llm_rejected',
   'llm_unavailable',
   'internal',
 ]);

@@ -15,6 +15,7 @@ import type { ObjectStore } from './store';
 import { detectLanguage } from './text/chars';
 import { decodeText } from './text/decode';
 import { QuoteLocator } from './text/grounding';
+import { instructionSpans } from './text/injection';
 import { normalize } from './text/normalize';
 
 /** An object named by an event: where it is and what the event says of it. */
@@ -90,12 +91,13 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
       locator: new QuoteLocator(decoded.text),
     };
     const result = await deps.engine.digest(document);
+    const untrusted = instructionSpans(decoded.text, document.normalized, document.language);
     const digest = Digest.parse({
       kind: 'digest',
       schemaVersion: SCHEMA_VERSION,
       source: { ...sourceRef(ref, source), ...source },
       language: document.language,
-      ...ground(result, document.locator),
+      ...ground(result, document.locator, untrusted),
       engine: deps.engine.info,
       usage: result.usage,
       processedAt: (deps.now?.() ?? new Date()).toISOString(),
@@ -123,6 +125,17 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
   }
 }
 
+/** Keeps the first of items that share the same evidence span. */
+function unique<T extends { evidence: Evidence }>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter(({ evidence }) => {
+    const key = `${evidence.start}:${evidence.end}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function sourceRef(ref: ObjectRef, source: Partial<Source>) {
   return {
     bucket: ref.bucket,
@@ -133,22 +146,27 @@ function sourceRef(ref: ObjectRef, source: Partial<Source>) {
 }
 
 /**
- * Replaces every engine quote with the source text it stands for and its offsets; items whose
- * quote is not in the source are dropped and counted, never passed on.
+ * Replaces every engine quote with the source text it stands for and its offsets. Items whose
+ * quote is not in the source, or lies in text that tries to instruct the model, are dropped and
+ * counted, never passed on; an item repeating another's evidence is kept once.
  */
-function ground(result: EngineResult, locator: QuoteLocator) {
+function ground(
+  result: EngineResult,
+  locator: QuoteLocator,
+  untrusted: ReadonlyArray<{ from: number; to: number }>,
+) {
   let checked = 0;
   let dropped = 0;
   const locate = <T extends Quoted>(
     item: T,
-  ): (Omit<T, 'quote' | 'near'> & { evidence: Evidence }) | null => {
+  ): (Omit<T, 'quote' | 'near' | 'within'> & { evidence: Evidence }) | null => {
     checked++;
-    const found = locator.locate(item.quote, item.near);
-    if (!found) {
+    const found = locator.locate(item.quote, item.near, item.within);
+    if (!found || untrusted.some((span) => found.from < span.to && found.to > span.from)) {
       dropped++;
       return null;
     }
-    const { quote: _quote, near: _near, ...rest } = item;
+    const { quote: _quote, near: _near, within: _within, ...rest } = item;
     return { ...rest, evidence: found.evidence };
   };
   const articles: Article[] = result.articles.map((a) => ({
@@ -156,7 +174,7 @@ function ground(result: EngineResult, locator: QuoteLocator) {
     byline: a.byline,
     summary: a.summary,
     keyPoints: a.keyPoints.map(locate).filter((x) => x !== null),
-    tasks: a.tasks.map(locate).filter((x) => x !== null),
+    tasks: unique(a.tasks.map(locate).filter((x) => x !== null)),
   }));
   return { summary: result.summary, articles, grounding: { checked, dropped } };
 }

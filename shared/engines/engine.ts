@@ -13,11 +13,13 @@ export interface PreparedDocument {
 
 /**
  * An item an engine claims the source supports. `quote` must be verbatim source text (line breaks
- * may differ); `near` is an optional UTF-16 index in the source that picks among repeated quotes.
+ * may differ). Where the quote occurs more than once, an occurrence inside `within` (a UTF-16
+ * range of the source) wins, then the one nearest `near` (a UTF-16 index), then the first.
  */
 export interface Quoted {
   quote: string;
   near?: number;
+  within?: { from: number; to: number };
 }
 
 export interface DraftTask extends Quoted {

@@ -1,16 +1,16 @@
-import { type Config, ConfigError } from '../config';
+import type { Config } from '../config';
 import type { Engine } from './engine';
 import { createExtractiveEngine } from './extractive';
+import { createOpenAiClient, createOpenAiEngine } from './openai';
 
-/**
- * The engine the configuration selects.
- * @throws {ConfigError} when the selected engine cannot run with this configuration.
- */
+/** The engine the configuration selects (`DIGEST_ENGINE`, default by `OPENAI_API_KEY`). */
 export function createEngine(config: Config): Engine {
-  if (config.engine === 'openai') {
-    throw new ConfigError(
-      'The openai engine is not available in this version; set DIGEST_ENGINE=extractive.',
-    );
+  if (config.engine === 'openai' && config.openai.apiKey) {
+    return createOpenAiEngine({
+      client: createOpenAiClient({ ...config.openai, apiKey: config.openai.apiKey }),
+      model: config.openai.model,
+      settings: config.llm,
+    });
   }
   return createExtractiveEngine();
 }

@@ -51,26 +51,30 @@ export class QuoteLocator {
   }
 
   /**
-   * Locates `quote` in the source. When it occurs more than once, takes the occurrence nearest
-   * to `near` (a UTF-16 index in the source), else the first.
+   * Locates `quote` in the source. Where it occurs more than once, an occurrence inside `within`
+   * wins, then the one nearest `near` (UTF-16 indexes of the source), then the first.
    * Returns null when the quote is not in the source.
    */
-  locate(quote: string, near?: number): Located | null {
+  locate(quote: string, near?: number, within?: { from: number; to: number }): Located | null {
     const needle = Array.from(quote.replace(SPACES_AND_DASH_BREAKS, ''), fold).join('');
     if (needle.length === 0) return null;
+    const target = near ?? within?.from;
     let best = -1;
-    let bestDistance = Number.POSITIVE_INFINITY;
+    let bestScore = Number.POSITIVE_INFINITY;
     for (
       let at = this.compact.indexOf(needle);
       at >= 0;
       at = this.compact.indexOf(needle, at + 1)
     ) {
-      const distance = near === undefined ? 0 : Math.abs((this.toSource[at] ?? 0) - near);
-      if (distance < bestDistance) {
+      const from = this.toSource[at] ?? 0;
+      const inside = within !== undefined && from >= within.from && from < within.to;
+      const score = (inside ? 0 : 1e12) + (target === undefined ? 0 : Math.abs(from - target));
+      if (score < bestScore) {
         best = at;
-        bestDistance = distance;
+        bestScore = score;
       }
-      if (near === undefined || distance === 0) break;
+      if (target === undefined && (within === undefined || inside)) break;
+      if (within !== undefined && from >= within.to && best >= 0 && bestScore < 1e12) break;
     }
     if (best < 0) return null;
     const from = this.toSource[best] ?? 0;

@@ -1,0 +1,379 @@
+import OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import type * as z from 'zod';
+import type { LlmSettings, PriceTable } from '../config';
+import type { EngineInfo, Usage } from '../contract';
+import { DocumentError, TransientError } from '../errors';
+import { type Chunk, chunkText } from '../text/chunk';
+import type { DraftArticle, Engine, EngineResult, PreparedDocument } from './engine';
+import {
+  digestInstructions,
+  documentMessage,
+  LlmDigest,
+  LlmMerge,
+  mergeInstructions,
+  outputLanguage,
+  PROMPT_VERSION,
+} from './llm-contract';
+import { loadTokenCounter, type TokenCounter } from './tokens';
+
+export interface OpenAiEngineOptions {
+  /** A configured client: timeout and retries sized to the function's time budget. */
+  client: OpenAI;
+  model: string;
+  settings: LlmSettings;
+}
+
+/**
+ * Builds the client for the engine. `timeoutMs` bounds each request; `maxRetries` is the SDK's own
+ * retry with backoff on connection errors, 408, 409, 429 (honouring retry-after) and 5xx, so
+ * nothing here retries those again. `fetch` is injectable for tests at the HTTP boundary.
+ */
+export function createOpenAiClient(options: {
+  apiKey: string;
+  baseURL?: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+}): OpenAI {
+  return new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+  });
+}
+
+const DIGEST_FORMAT = zodResponseFormat(LlmDigest, 'article_digest');
+const MERGE_FORMAT = zodResponseFormat(LlmMerge, 'article_digest_merge');
+
+type Message = { role: 'system' | 'user'; content: string };
+
+/** Token and call counts of one document, across every call made for it. */
+class Meter {
+  calls = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+
+  usage(model: string, prices: PriceTable): Usage {
+    const price = priceFor(model, prices);
+    const cost = price
+      ? (this.inputTokens * price.input + this.outputTokens * price.output) / 1_000_000
+      : null;
+    return {
+      llmCalls: this.calls,
+      inputTokens: this.inputTokens,
+      outputTokens: this.outputTokens,
+      estimatedCostUsd: cost === null ? null : Math.round(cost * 1e6) / 1e6,
+    };
+  }
+}
+
+/** The price of a model, matching dated snapshots (`gpt-4.1-mini-2025-04-14`) by prefix. */
+export function priceFor(model: string, prices: PriceTable) {
+  if (prices[model]) return prices[model];
+  const prefix = Object.keys(prices)
+    .filter((name) => model.startsWith(`${name}-`))
+    .sort((a, b) => b.length - a.length)[0];
+  return prefix ? prices[prefix] : undefined;
+}
+
+/**
+ * The LLM engine: one structured-output call for a document that fits the per-call budget;
+ * otherwise one call per sentence-aligned chunk plus one call that merges the summaries.
+ * Quotes come back verbatim and are grounded by the pipeline; nothing here trusts them.
+ */
+export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
+  const { client, model, settings } = options;
+  const info: EngineInfo = { name: 'openai', model, promptVersion: PROMPT_VERSION };
+
+  const call = async <T>(
+    meter: Meter,
+    messages: Message[],
+    format: typeof DIGEST_FORMAT | typeof MERGE_FORMAT,
+    schema: z.ZodType<T>,
+  ): Promise<T> => {
+    // One repair attempt for an answer that is not valid JSON of the requested shape.
+    for (let attempt = 1; ; attempt++) {
+      const completion = await create(client, meter, {
+        model,
+        messages,
+        response_format: format,
+        max_completion_tokens: settings.maxOutputTokens,
+      });
+      const choice = completion.choices[0];
+      if (choice?.message.refusal) {
+        throw new DocumentError('llm_refusal', 'The model refused to digest this document.');
+      }
+      if (choice?.finish_reason === 'content_filter') {
+        throw new DocumentError('llm_refusal', "The provider's content filter stopped the answer.");
+      }
+      if (choice?.finish_reason === 'length') throw new TruncatedAnswer();
+      const parsed = parseAnswer(choice?.message.content ?? '', schema);
+      if (parsed.ok) return parsed.value;
+      if (attempt >= 2) {
+        throw new DocumentError(
+          'llm_invalid_output',
+          `The model's answer did not match the requested format twice (${parsed.problem}).`,
+        );
+      }
+    }
+  };
+
+  const digestChunk = async (
+    meter: Meter,
+    chunk: Chunk,
+    language: string,
+    part: { index: number; count: number } | undefined,
+    canSplit: boolean,
+    document: PreparedDocument,
+    count: TokenCounter,
+  ): Promise<Partial<LlmDigest> & Pick<LlmDigest, 'articles' | 'summary'>> => {
+    try {
+      return await call(
+        meter,
+        [
+          { role: 'system', content: digestInstructions(language, part) },
+          { role: 'user', content: documentMessage(chunk.text) },
+        ],
+        DIGEST_FORMAT,
+        LlmDigest,
+      );
+    } catch (error) {
+      if (!(error instanceof TruncatedAnswer)) throw error;
+      // Too much to say for the output limit: ask again about each half, once.
+      const halves = canSplit
+        ? chunkText(
+            chunk.text,
+            [{ start: 0, end: chunk.text.length }],
+            document.language,
+            count,
+            Math.ceil(chunk.tokens / 2) + 1,
+          )
+        : [];
+      if (halves.length < 2) {
+        throw new DocumentError(
+          'llm_invalid_output',
+          `The model's answer was cut off at the output limit (${settings.maxOutputTokens} tokens).`,
+        );
+      }
+      const parts = [];
+      for (const half of halves) {
+        const shifted = { ...half, start: chunk.start + half.start, end: chunk.start + half.end };
+        parts.push(await digestChunk(meter, shifted, language, part, false, document, count));
+      }
+      return {
+        summary: parts.map((p) => p.summary).join(joiner(document.language)),
+        articles: mergeArticles(parts.map((p) => p.articles)),
+      };
+    }
+  };
+
+  return {
+    info,
+    async digest(document): Promise<EngineResult> {
+      const count = await loadTokenCounter();
+      const { normalized } = document;
+      const language = outputLanguage(settings.outputLanguage, document.language);
+      const chunks = chunkText(
+        normalized.text,
+        normalized.paragraphs,
+        document.language,
+        count,
+        settings.chunkTokens,
+      );
+      const overhead =
+        count(digestInstructions(language, { index: 1, count: chunks.length })) + 450;
+      const needed =
+        chunks.reduce((n, c) => n + c.tokens + overhead, 0) +
+        (chunks.length > 1 ? overhead * 2 : 0);
+      if (needed > settings.documentTokenBudget) {
+        throw new DocumentError(
+          'budget_exceeded',
+          `Digesting this document needs about ${needed} input tokens; the budget is ${settings.documentTokenBudget} (LLM_DOCUMENT_TOKEN_BUDGET). Nothing was spent.`,
+        );
+      }
+
+      const meter = new Meter();
+      const parts: LlmDigest[] = [];
+      for (const [i, chunk] of chunks.entries()) {
+        const part = chunks.length > 1 ? { index: i + 1, count: chunks.length } : undefined;
+        parts.push(await digestChunk(meter, chunk, language, part, true, document, count));
+      }
+      const sourceStart = (chunk: Chunk) => normalized.toSource[chunk.start] ?? 0;
+      const sourceEnd = (chunk: Chunk) => normalized.toSource[chunk.end] ?? document.source.length;
+      // Quotes are looked for in their own part of the source first.
+      const located = parts.map((p, i) => {
+        const chunk = chunks[i] as Chunk;
+        const within = { from: sourceStart(chunk), to: sourceEnd(chunk) };
+        return p.articles.map((a) => toDraft(a, within));
+      });
+      const articles = mergeArticles(located);
+      let summary = parts[0]?.summary ?? '';
+      if (parts.length > 1) {
+        const merged = await call(
+          meter,
+          [
+            { role: 'system', content: mergeInstructions(language) },
+            { role: 'user', content: mergeMessage(parts, articles) },
+          ],
+          MERGE_FORMAT,
+          LlmMerge,
+        );
+        summary = merged.summary;
+        if (merged.articleSummaries.length === articles.length) {
+          merged.articleSummaries.forEach((s, i) => {
+            const article = articles[i];
+            if (article) article.summary = s;
+          });
+        }
+      }
+      return { summary, articles, usage: meter.usage(model, settings.prices) };
+    },
+  };
+}
+
+class TruncatedAnswer extends Error {}
+
+function joiner(language: string): string {
+  return language === 'zh' ? '' : ' ';
+}
+
+async function create(
+  client: OpenAI,
+  meter: Meter,
+  body: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
+) {
+  try {
+    meter.calls++;
+    const completion = await client.chat.completions.create(body);
+    meter.inputTokens += completion.usage?.prompt_tokens ?? 0;
+    meter.outputTokens += completion.usage?.completion_tokens ?? 0;
+    return completion;
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
+/**
+ * Maps SDK errors onto the pipeline's taxonomy. The SDK has already retried what retrying can
+ * fix; the provider's own message is left out of records (it may echo the input).
+ */
+export function classify(error: unknown): Error {
+  if (
+    error instanceof OpenAI.APIConnectionTimeoutError ||
+    error instanceof OpenAI.APIConnectionError
+  ) {
+    return new TransientError('The LLM service could not be reached or timed out.', {
+      cause: error,
+    });
+  }
+  if (error instanceof OpenAI.APIError) {
+    const status = error.status ?? 0;
+    if (status === 400 || status === 413 || status === 422) {
+      const code = typeof error.code === 'string' ? ` (${error.code})` : '';
+      if (error.code === 'context_length_exceeded') {
+        return new DocumentError(
+          'budget_exceeded',
+          `The model rejected the request as too long${code}.`,
+          { cause: error },
+        );
+      }
+      return new DocumentError(
+        'llm_rejected',
+        `The LLM service rejected the request: HTTP ${status}${code}.`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return new TransientError(`The LLM service answered HTTP ${status} after retries.`, {
+      cause: error,
+    });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function parseAnswer<T>(
+  content: string,
+  schema: z.ZodType<T>,
+): { ok: true; value: T } | { ok: false; problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch {
+    return { ok: false, problem: 'not valid JSON' };
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    problem: `${issue?.path.join('.') || 'answer'}: ${issue?.message ?? 'invalid'}`,
+  };
+}
+
+function toDraft(
+  article: LlmDigest['articles'][number],
+  within: { from: number; to: number },
+): DraftArticle {
+  return {
+    title: article.title,
+    byline: article.byline,
+    summary: article.summary,
+    keyPoints: article.keyPoints.map((k) => ({ point: k.point, quote: k.quote, within })),
+    tasks: article.tasks.map((t) => ({
+      task: t.task,
+      owner: t.owner,
+      deadline: t.deadline,
+      quote: t.quote,
+      within,
+    })),
+  };
+}
+
+/**
+ * Joins the articles of consecutive parts: a part's first article continues the previous part's
+ * last one when it has no title of its own or the same title. Tasks repeated across parts are
+ * kept once.
+ */
+function mergeArticles<
+  A extends {
+    title: string | null;
+    byline: string | null;
+    summary: string;
+    keyPoints: unknown[];
+    tasks: Array<{ task: string }>;
+  },
+>(parts: A[][]): A[] {
+  const merged: A[] = [];
+  for (const articles of parts) {
+    articles.forEach((article, i) => {
+      const last = merged[merged.length - 1];
+      if (i === 0 && last && (article.title === null || article.title === last.title)) {
+        last.byline ??= article.byline;
+        last.summary = [last.summary, article.summary].filter(Boolean).join(' ');
+        last.keyPoints.push(...article.keyPoints);
+        last.tasks.push(...article.tasks);
+      } else {
+        merged.push({ ...article, keyPoints: [...article.keyPoints], tasks: [...article.tasks] });
+      }
+    });
+  }
+  for (const article of merged) {
+    const seen = new Set<string>();
+    article.tasks = article.tasks.filter((t) => {
+      const key = t.task.toLowerCase().replace(/[\s\p{P}]+/gu, '');
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }) as A['tasks'];
+  }
+  return merged;
+}
+
+function mergeMessage(parts: LlmDigest[], articles: DraftArticle[]): string {
+  const lines = parts.map((p, i) => `Part ${i + 1}: ${p.summary}`);
+  lines.push('', 'Articles:');
+  articles.forEach((a, i) => lines.push(`${i + 1}. ${a.title ?? '(untitled)'}: ${a.summary}`));
+  return documentMessage(lines.join('\n'));
+}
