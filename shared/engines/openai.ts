@@ -374,6 +374,8 @@ function mergeArticles<
 function mergeMessage(parts: LlmDigest[], articles: DraftArticle[]): string {
   const lines = parts.map((p, i) => `Part ${i + 1}: ${p.summary}`);
   lines.push('', 'Articles:');
-  articles.forEach((a, i) => lines.push(`${i + 1}. ${a.title ?? '(untitled)'}: ${a.summary}`));
+  for (const [i, a] of articles.entries()) {
+    lines.push(`${i + 1}. ${a.title ?? '(untitled)'}: ${a.summary}`);
+  }
   return documentMessage(lines.join('\n'));
 }
