@@ -5,13 +5,11 @@ import type { LlmSettings, PriceTable } from '../config';
 import type { EngineInfo, Usage } from '../contract';
 import { DocumentError, TransientError } from '../errors';
 import { type Chunk, chunkText } from '../text/chunk';
-import type { DraftArticle, Engine, EngineResult, PreparedDocument } from './engine';
+import type { DraftArticle, Engine, EngineResult } from './engine';
 import {
   digestInstructions,
   documentMessage,
   LlmDigest,
-  LlmMerge,
-  mergeInstructions,
   outputLanguage,
   PROMPT_VERSION,
 } from './llm-contract';
@@ -44,7 +42,6 @@ export function createOpenAiClient(options: {
 }
 
 const DIGEST_FORMAT = zodResponseFormat(LlmDigest, 'article_digest');
-const MERGE_FORMAT = zodResponseFormat(LlmMerge, 'article_digest_merge');
 
 type Message = { role: 'system' | 'user'; content: string };
 
@@ -79,25 +76,20 @@ export function priceFor(model: string, prices: PriceTable) {
 
 /**
  * The LLM engine: one structured-output call for a document that fits the per-call budget;
- * otherwise one call per sentence-aligned chunk plus one call that merges the summaries.
+ * otherwise one call per sentence-aligned part, each told the summary of the parts before it.
  * Quotes come back verbatim and are grounded by the pipeline; nothing here trusts them.
  */
 export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
   const { client, model, settings } = options;
   const info: EngineInfo = { name: 'openai', model, promptVersion: PROMPT_VERSION };
 
-  const call = async <T>(
-    meter: Meter,
-    messages: Message[],
-    format: typeof DIGEST_FORMAT | typeof MERGE_FORMAT,
-    schema: z.ZodType<T>,
-  ): Promise<T> => {
+  const call = async (meter: Meter, messages: Message[]): Promise<LlmDigest> => {
     // One repair attempt for an answer that is not valid JSON of the requested shape.
     for (let attempt = 1; ; attempt++) {
       const completion = await create(client, meter, {
         model,
         messages,
-        response_format: format,
+        response_format: DIGEST_FORMAT,
         max_completion_tokens: settings.maxOutputTokens,
       });
       const choice = completion.choices[0];
@@ -108,7 +100,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         throw new DocumentError('llm_refusal', "The provider's content filter stopped the answer.");
       }
       if (choice?.finish_reason === 'length') throw new TruncatedAnswer();
-      const parsed = parseAnswer(choice?.message.content ?? '', schema);
+      const parsed = parseAnswer(choice?.message.content ?? '', LlmDigest);
       if (parsed.ok) return parsed.value;
       if (attempt >= 2) {
         throw new DocumentError(
@@ -119,34 +111,26 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
     }
   };
 
+  /** Digests one part; an answer cut off at the output limit is asked again in halves, once. */
   const digestChunk = async (
     meter: Meter,
     chunk: Chunk,
-    language: string,
-    part: { index: number; count: number } | undefined,
+    context: PartContext,
     canSplit: boolean,
-    document: PreparedDocument,
-    count: TokenCounter,
-  ): Promise<Partial<LlmDigest> & Pick<LlmDigest, 'articles' | 'summary'>> => {
+  ): Promise<LlmDigest> => {
     try {
-      return await call(
-        meter,
-        [
-          { role: 'system', content: digestInstructions(language, part) },
-          { role: 'user', content: documentMessage(chunk.text) },
-        ],
-        DIGEST_FORMAT,
-        LlmDigest,
-      );
+      return await call(meter, [
+        { role: 'system', content: digestInstructions(context.language, context.part) },
+        { role: 'user', content: documentMessage(chunk.text, context.earlier) },
+      ]);
     } catch (error) {
       if (!(error instanceof TruncatedAnswer)) throw error;
-      // Too much to say for the output limit: ask again about each half, once.
       const halves = canSplit
         ? chunkText(
             chunk.text,
             [{ start: 0, end: chunk.text.length }],
-            document.language,
-            count,
+            context.sourceLanguage,
+            context.count,
             Math.ceil(chunk.tokens / 2) + 1,
           )
         : [];
@@ -156,14 +140,11 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
           `The model's answer was cut off at the output limit (${settings.maxOutputTokens} tokens).`,
         );
       }
-      const parts = [];
-      for (const half of halves) {
-        const shifted = { ...half, start: chunk.start + half.start, end: chunk.start + half.end };
-        parts.push(await digestChunk(meter, shifted, language, part, false, document, count));
-      }
+      const answers: LlmDigest[] = [];
+      for (const half of halves) answers.push(await digestChunk(meter, half, context, false));
       return {
-        summary: parts.map((p) => p.summary).join(joiner(document.language)),
-        articles: mergeArticles(parts.map((p) => p.articles)),
+        summary: answers.map((a) => a.summary).join(context.sourceLanguage === 'zh' ? '' : ' '),
+        articles: mergeArticles(answers.map((a) => a.articles)),
       };
     }
   };
@@ -181,11 +162,9 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         count,
         settings.chunkTokens,
       );
-      const overhead =
-        count(digestInstructions(language, { index: 1, count: chunks.length })) + 450;
-      const needed =
-        chunks.reduce((n, c) => n + c.tokens + overhead, 0) +
-        (chunks.length > 1 ? overhead * 2 : 0);
+      // Instructions, the response schema and, for parts, the summary carried over.
+      const overhead = count(digestInstructions(language, { index: 1, count: 2 })) + 450;
+      const needed = chunks.reduce((n, c) => n + c.tokens + overhead, 0);
       if (needed > settings.documentTokenBudget) {
         throw new DocumentError(
           'budget_exceeded',
@@ -193,50 +172,55 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         );
       }
 
+      // Parts are digested in order, each told what the earlier ones said, so the last answer's
+      // summary covers the whole document and no separate merge call is needed.
       const meter = new Meter();
-      const parts: LlmDigest[] = [];
+      const parts: DraftArticle[][] = [];
+      let summary = '';
+      let inProgress: DraftArticle | null = null;
       for (const [i, chunk] of chunks.entries()) {
-        const part = chunks.length > 1 ? { index: i + 1, count: chunks.length } : undefined;
-        parts.push(await digestChunk(meter, chunk, language, part, true, document, count));
-      }
-      const sourceStart = (chunk: Chunk) => normalized.toSource[chunk.start] ?? 0;
-      const sourceEnd = (chunk: Chunk) => normalized.toSource[chunk.end] ?? document.source.length;
-      // Quotes are looked for in their own part of the source first.
-      const located = parts.map((p, i) => {
-        const chunk = chunks[i] as Chunk;
-        const within = { from: sourceStart(chunk), to: sourceEnd(chunk) };
-        return p.articles.map((a) => toDraft(a, within));
-      });
-      const articles = mergeArticles(located);
-      let summary = parts[0]?.summary ?? '';
-      if (parts.length > 1) {
-        const merged = await call(
+        const answer = await digestChunk(
           meter,
-          [
-            { role: 'system', content: mergeInstructions(language) },
-            { role: 'user', content: mergeMessage(parts, articles) },
-          ],
-          MERGE_FORMAT,
-          LlmMerge,
+          chunk,
+          {
+            language,
+            sourceLanguage: document.language,
+            count,
+            part: chunks.length > 1 ? { index: i + 1, count: chunks.length } : undefined,
+            earlier: i > 0 ? { summary, article: inProgress } : undefined,
+          },
+          true,
         );
-        summary = merged.summary;
-        if (merged.articleSummaries.length === articles.length) {
-          merged.articleSummaries.forEach((s, i) => {
-            const article = articles[i];
-            if (article) article.summary = s;
-          });
-        }
+        // Quotes are looked for in their own part of the source first.
+        const within = {
+          from: normalized.toSource[chunk.start] ?? 0,
+          to: normalized.toSource[chunk.end] ?? document.source.length,
+        };
+        const drafts = answer.articles.map((a) => toDraft(a, within));
+        parts.push(drafts);
+        summary = answer.summary;
+        inProgress = drafts.at(-1) ?? inProgress;
       }
-      return { summary, articles, usage: meter.usage(model, settings.prices) };
+      return {
+        summary,
+        articles: mergeArticles(parts),
+        usage: meter.usage(model, settings.prices),
+      };
     },
   };
 }
 
-class TruncatedAnswer extends Error {}
-
-function joiner(language: string): string {
-  return language === 'zh' ? '' : ' ';
+interface PartContext {
+  language: string;
+  sourceLanguage: string;
+  count: TokenCounter;
+  part: { index: number; count: number } | undefined;
+  earlier:
+    | { summary: string; article: { title: string | null; summary: string } | null }
+    | undefined;
 }
+
+class TruncatedAnswer extends Error {}
 
 async function create(
   client: OpenAI,
@@ -351,7 +335,8 @@ function mergeArticles<
       const last = merged[merged.length - 1];
       if (i === 0 && last && (article.title === null || article.title === last.title)) {
         last.byline ??= article.byline;
-        last.summary = [last.summary, article.summary].filter(Boolean).join(' ');
+        // The later part was told the article so far, so its summary covers the whole article.
+        last.summary = article.summary || last.summary;
         last.keyPoints.push(...article.keyPoints);
         last.tasks.push(...article.tasks);
       } else {
@@ -369,13 +354,4 @@ function mergeArticles<
     }) as A['tasks'];
   }
   return merged;
-}
-
-function mergeMessage(parts: LlmDigest[], articles: DraftArticle[]): string {
-  const lines = parts.map((p, i) => `Part ${i + 1}: ${p.summary}`);
-  lines.push('', 'Articles:');
-  for (const [i, a] of articles.entries()) {
-    lines.push(`${i + 1}. ${a.title ?? '(untitled)'}: ${a.summary}`);
-  }
-  return documentMessage(lines.join('\n'));
 }
