@@ -64,7 +64,9 @@ async function run(argv: string[]): Promise<number> {
       },
     });
     const { endpoint, bucket } = session.s3;
-    print(`Local S3 server: ${endpoint}  bucket: ${bucket}  engine: ${engine.info.name}`);
+    print(
+      `Local S3 server: ${endpoint}  bucket: ${bucket}  engine: ${engine.info.name}${engine.info.model ? ` (${engine.info.model})` : ''}`,
+    );
     print(
       `Credentials: access key ${LOCAL_CREDENTIALS.accessKeyId}, secret ${LOCAL_CREDENTIALS.secretAccessKey}, region ${LOCAL_REGION}`,
     );
@@ -88,8 +90,10 @@ async function run(argv: string[]): Promise<number> {
     print('No files to digest.');
     return 1;
   }
+  const where = config.openai.baseURL ? ` at ${config.openai.baseURL}` : '';
+  const model = engine.info.model ? ` (${engine.info.model}${where})` : '';
   print(
-    `Digesting ${files.length} file(s) with the ${engine.info.name} engine through a local S3 server…`,
+    `Digesting ${files.length} file(s) with the ${engine.info.name} engine${model} through a local S3 server…`,
   );
   const session = await startLocalSession({
     config,

@@ -8,6 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../cli/local-s3';
 import { createS3Client } from '../../shared/s3-client';
+import { startFakeOpenAi } from '../support/fake-openai';
 import { ROOT, SAMPLE_000, sampleBytes } from '../support/fixtures';
 
 const BIN = resolve(ROOT, 'bin', 'article-digest.mjs');
@@ -39,6 +40,28 @@ describe('article-digest run', () => {
     expect(stdout).toMatch(/incoming\/sub\/report\.png\s+error: binary_input/);
     expect(existsSync(join(out, 'digests', `${SAMPLE_000}.json`))).toBe(true);
     expect(existsSync(join(out, 'errors', 'sub', 'report.png.json'))).toBe(true);
+  });
+
+  it('uses the LLM engine of OPENAI_BASE_URL when OPENAI_API_KEY is set', async () => {
+    const llm = await startFakeOpenAi();
+    try {
+      const input = join(dir, 'note.txt');
+      await writeFile(input, '会议要求：一是抓好春耕生产。二是做好防汛准备。');
+      const out = join(dir, 'out');
+      const { stdout } = await run(process.execPath, [BIN, 'run', input, '--out', out], {
+        env: { ...env, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: llm.baseURL },
+        cwd: dir,
+      });
+      expect(stdout).toMatch(
+        /with the openai engine \(gpt-4\.1-mini at http:\/\/127\.0\.0\.1:\d+\/v1\)/,
+      );
+      expect(stdout).toMatch(/incoming\/note\.txt\s+digest\s+1\s+2\s+openai/);
+      expect(llm.requests).toHaveLength(1);
+      const digest = JSON.parse(await readFile(join(out, 'digests', 'note.txt.json'), 'utf8'));
+      expect(digest.usage.llmCalls).toBe(1);
+    } finally {
+      await llm.close();
+    }
   });
 
   it('exits with a readable message naming a bad variable', async () => {
