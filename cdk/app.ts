@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { DigestStack } from './digest-stack';
 
 const app = new App();
@@ -9,4 +10,10 @@ new DigestStack(app, context('stackName') ?? 'ArticleDigest', {
   inputPrefix: context('inputPrefix') ?? 'incoming/',
   outputPrefix: context('outputPrefix') ?? 'digests/',
   errorPrefix: context('errorPrefix') ?? 'errors/',
+  openAiSecretName: context('openAiSecretName'),
+  openAiModel: context('openAiModel'),
+  openAiBaseUrl: context('openAiBaseUrl'),
+  maxConcurrency: context('maxConcurrency') ? Number(context('maxConcurrency')) : undefined,
+  alarmEmail: context('alarmEmail'),
 });
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

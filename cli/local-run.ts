@@ -10,7 +10,13 @@ import type { Engine } from '../shared/engines/engine';
 import { createDigestHandler, type Log } from '../shared/handler';
 import type { ObjectRef, Outcome } from '../shared/pipeline';
 import { createS3Store } from '../shared/store';
-import { type LocalS3, type SqsEventLike, startLocalS3 } from './local-s3';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalS3,
+  type SqsEventLike,
+  startLocalS3,
+} from './local-s3';
 
 export const LOCAL_BUCKET = 'article-digest-local';
 
@@ -44,7 +50,11 @@ export async function startLocalSession(options: {
 }): Promise<LocalSession> {
   const s3 = await startLocalS3({ bucket: LOCAL_BUCKET, port: options.port ?? 0 });
   const handler = createDigestHandler({
-    store: createS3Store(s3.client),
+    store: createS3Store({
+      region: LOCAL_REGION,
+      endpoint: s3.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    }),
     engine: options.engine,
     settings: options.config.pipeline,
     log: options.log,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { encodeEventKey } from '../shared/keys';
-import { createS3Client } from '../shared/s3-client';
+import { createS3Client } from './s3-client';
 
 /** s3rver accepts these fixed credentials; they open nothing outside this loopback server. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

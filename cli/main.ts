@@ -44,7 +44,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const print = (line: string) => console.log(line);
   const config = parseConfig(process.env);
-  const engine = createEngine(config);
+  const engine = await createEngine(config);
   const outDir = resolve(values.out);
   const rows: ProcessedRow[] = [];
 

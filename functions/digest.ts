@@ -1,20 +1,54 @@
 /**
  * Lambda entry point: SQS messages carrying S3 ObjectCreated notifications (or direct S3 events).
- * Configuration and clients are built once per container and reused while it is warm.
+ * Configuration, the API key and the clients are set up once per container (top-level await)
+ * and reused while it is warm.
  */
-import { parseConfig } from '../shared/config';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ConfigError, parseConfig } from '../shared/config';
 import { createEngine } from '../shared/engines';
 import { createDigestHandler } from '../shared/handler';
-import { createJsonLog } from '../shared/log';
-import { createS3Client } from '../shared/s3-client';
-import { createS3Store } from '../shared/store';
+import { outcomeMetrics } from '../shared/metrics';
+import { withApiKeyFromSecret } from '../shared/secrets';
+import { createS3Store, readSecretString } from '../shared/store';
 
-const config = parseConfig(process.env);
-const s3 = createS3Client(config.s3);
+const logger = new Logger({ serviceName: 'article-digest' });
+const metrics = new Metrics({ namespace: 'ArticleDigest', serviceName: 'article-digest' });
 
-export const handler = createDigestHandler({
-  store: createS3Store(s3),
-  engine: createEngine(config),
+const baseConfig = parseConfig(process.env);
+const credentials = baseConfig.credentials;
+if (!credentials)
+  throw new ConfigError('No AWS credentials in the environment (AWS_ACCESS_KEY_ID).');
+const env = await withApiKeyFromSecret(process.env, (secretId) =>
+  readSecretString(secretId, { region: baseConfig.s3.region, credentials }),
+);
+const config = parseConfig(env);
+const engine = await createEngine(config);
+logger.info('cold start', { engine: engine.info, prefixes: config.pipeline });
+
+const handle = createDigestHandler({
+  store: createS3Store({ ...config.s3, credentials }),
+  engine,
   settings: config.pipeline,
-  log: createJsonLog('article-digest'),
+  log: logger,
+  onOutcome: (_ref, outcome, elapsedMs) => {
+    for (const point of outcomeMetrics(outcome, elapsedMs)) {
+      if (point.dimensions) {
+        const single = metrics.singleMetric();
+        for (const [name, value] of Object.entries(point.dimensions))
+          single.addDimension(name, value);
+        single.addMetric(point.name, point.unit, point.value);
+      } else {
+        metrics.addMetric(point.name, point.unit, point.value);
+      }
+    }
+  },
 });
+
+export const handler = async (event: unknown) => {
+  try {
+    return await handle(event);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { AwsCredentials } from './store';
 
 const Prefix = z
   .string()
@@ -60,6 +61,8 @@ export const EnvSchema = z
     /** `extractive` (offline) or `openai`; default `openai` when an API key is set. */
     DIGEST_ENGINE: z.enum(['extractive', 'openai']).optional(),
     OPENAI_API_KEY: z.string().min(1).optional(),
+    /** Secrets Manager secret holding the API key (deployed stack); read once per cold start. */
+    OPENAI_API_KEY_SECRET_ID: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().optional(),
     /** Model name sent to the API. */
     OPENAI_MODEL: z.string().min(1).default('gpt-4.1-mini'),
@@ -80,6 +83,10 @@ export const EnvSchema = z
     /** S3 endpoint override, for S3-compatible servers (local mode). */
     S3_ENDPOINT: z.url().optional(),
     AWS_REGION: z.string().min(1).default('us-east-1'),
+    /** Credentials, as Lambda and the AWS CLI set them. */
+    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    AWS_SESSION_TOKEN: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     const prefixes = [env.INPUT_PREFIX, env.OUTPUT_PREFIX, env.ERROR_PREFIX];
@@ -141,6 +148,8 @@ export interface Config {
   };
   llm: LlmSettings;
   s3: { endpoint: string | undefined; region: string };
+  /** From the environment; null when it holds none (local mode brings its own). */
+  credentials: AwsCredentials | null;
 }
 
 /** Thrown at start-up when the environment is invalid; the message names every bad variable. */
@@ -184,5 +193,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       prices: { ...DEFAULT_PRICES, ...e.LLM_PRICES },
     },
     s3: { endpoint: e.S3_ENDPOINT, region: e.AWS_REGION },
+    credentials:
+      e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: e.AWS_ACCESS_KEY_ID,
+            secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+            sessionToken: e.AWS_SESSION_TOKEN,
+          }
+        : null,
   };
 }

@@ -41,7 +41,12 @@ export function createOpenAiClient(options: {
   });
 }
 
-const DIGEST_FORMAT = zodResponseFormat(LlmDigest, 'article_digest');
+/** The response format, built on first use (converting the schema costs a few milliseconds). */
+let digestFormat: ReturnType<typeof zodResponseFormat<typeof LlmDigest>> | undefined;
+const responseFormat = () => {
+  digestFormat ??= zodResponseFormat(LlmDigest, 'article_digest');
+  return digestFormat;
+};
 
 type Message = { role: 'system' | 'user'; content: string };
 
@@ -89,7 +94,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       const completion = await create(client, meter, {
         model,
         messages,
-        response_format: DIGEST_FORMAT,
+        response_format: responseFormat(),
         max_completion_tokens: settings.maxOutputTokens,
       });
       const choice = completion.choices[0];

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../cli/local-s3';
-import { createS3Client } from '../../shared/s3-client';
+import { createS3Client } from '../../cli/s3-client';
 import { startFakeOpenAi } from '../support/fake-openai';
 import { ROOT, SAMPLE_000, sampleBytes } from '../support/fixtures';
 

@@ -1,6 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalS3, startLocalS3 } from '../../cli/local-s3';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local-s3';
 import { parseConfig } from '../../shared/config';
 import { createExtractiveEngine } from '../../shared/engines/extractive';
 import { TransientError } from '../../shared/errors';
@@ -47,7 +47,11 @@ describe('digest handler', () => {
 
   beforeAll(async () => {
     s3 = await startLocalS3({ bucket: 'handler-test' });
-    store = createS3Store(s3.client);
+    store = createS3Store({
+      region: LOCAL_REGION,
+      endpoint: s3.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
     for (const key of ['incoming/a b.txt', 'incoming/c+d.txt', 'incoming/fails.txt']) {
       await s3.client.send(
         new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: '第一，修好路。第二，建好桥。' }),

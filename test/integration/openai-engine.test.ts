@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalS3, startLocalS3 } from '../../cli/local-s3';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local-s3';
 import { parseConfig } from '../../shared/config';
 import type { Digest } from '../../shared/contract';
 import { createEngine } from '../../shared/engines';
@@ -53,8 +53,12 @@ describe('openai engine at the HTTP boundary', () => {
     });
     const outcomes: Outcome[] = [];
     const handler = createDigestHandler({
-      store: createS3Store(s3.client),
-      engine: createEngine(config),
+      store: createS3Store({
+        region: LOCAL_REGION,
+        endpoint: s3.endpoint,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+      engine: await createEngine(config),
       settings: config.pipeline,
       log: silentLog,
       onOutcome: (_ref, outcome) => outcomes.push(outcome),

@@ -1,0 +1,49 @@
+import type { Outcome } from './pipeline';
+
+export type MetricUnit = 'Count' | 'Milliseconds' | 'None';
+
+/** One metric data point; `dimensions` split it further (e.g. by error code). */
+export interface MetricPoint {
+  name: string;
+  unit: MetricUnit;
+  value: number;
+  dimensions?: Record<string, string>;
+}
+
+/**
+ * The metrics one processed object produces: documents digested or rejected (by error code),
+ * tasks, dropped quotes, LLM calls and tokens, estimated cost and processing time. Names are
+ * stable: the stack's alarms and dashboard read them.
+ */
+export function outcomeMetrics(outcome: Outcome, elapsedMs: number): MetricPoint[] {
+  if (outcome.status === 'ignored') return [];
+  const points: MetricPoint[] = [
+    { name: 'ProcessingTime', unit: 'Milliseconds', value: elapsedMs },
+  ];
+  if (outcome.status === 'failed') {
+    points.push({
+      name: 'DocumentsRejected',
+      unit: 'Count',
+      value: 1,
+      dimensions: { ErrorCode: outcome.record.error.code },
+    });
+    return points;
+  }
+  const { digest } = outcome;
+  points.push(
+    { name: 'DocumentsDigested', unit: 'Count', value: 1 },
+    {
+      name: 'TasksExtracted',
+      unit: 'Count',
+      value: digest.articles.reduce((n, a) => n + a.tasks.length, 0),
+    },
+    { name: 'QuotesDropped', unit: 'Count', value: digest.grounding.dropped },
+    { name: 'LlmCalls', unit: 'Count', value: digest.usage.llmCalls },
+    { name: 'InputTokens', unit: 'Count', value: digest.usage.inputTokens },
+    { name: 'OutputTokens', unit: 'Count', value: digest.usage.outputTokens },
+  );
+  if (digest.usage.estimatedCostUsd !== null) {
+    points.push({ name: 'EstimatedCostUsd', unit: 'None', value: digest.usage.estimatedCostUsd });
+  }
+  return points;
+}

@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, type LocalS3, startLocalS3 } from '../../cli/local-s3';
+import { encodeEventKey } from '../../shared/keys';
+import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
+import { SAMPLE_004, sampleBytes } from '../support/fixtures';
+import { functionAssetDir, synthApp } from '../support/synth';
+
+const run = promisify(execFile);
+
+/**
+ * The artifact that deploys is the one tested: the handler bundled into the synthesized cloud
+ * assembly runs in a fresh Node process on a realistic SQS-wrapped S3 event, against the embedded
+ * S3 server (and the local OpenAI-compatible server for the LLM path).
+ */
+describe('bundled handler from the cloud assembly', () => {
+  let asset: string;
+  let s3: LocalS3;
+  let llm: FakeOpenAi;
+
+  beforeAll(async () => {
+    asset = functionAssetDir(synthApp().assembly.directory);
+    s3 = await startLocalS3({ bucket: 'bundle-test' });
+    llm = await startFakeOpenAi();
+  });
+  afterAll(async () => {
+    await s3.close();
+    await llm.close();
+  });
+
+  async function invoke(key: string, env: Record<string, string>) {
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: sampleBytes(SAMPLE_004) }),
+    );
+    const notification = {
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          awsRegion: 'us-east-1',
+          eventTime: new Date().toISOString(),
+          eventName: 'ObjectCreated:Put',
+          s3: {
+            s3SchemaVersion: '1.0',
+            bucket: { name: s3.bucket, arn: `arn:aws:s3:::${s3.bucket}` },
+            object: {
+              key: encodeEventKey(key),
+              size: 6555,
+              eTag: 'f360791dd79fa4ef5cde760c764be221',
+              sequencer: '0A1B',
+            },
+          },
+        },
+      ],
+    };
+    const event = {
+      Records: [
+        {
+          messageId: '059f36b4-87a3-44ab-83d2-661975830a7d',
+          receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a',
+          body: JSON.stringify(notification),
+          attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1545082649183' },
+          messageAttributes: {},
+          md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:Incoming',
+          awsRegion: 'us-east-1',
+        },
+      ],
+    };
+    const driver = join(asset, '..', `driver-${process.pid}.mjs`);
+    writeFileSync(
+      driver,
+      `const { handler } = await import(${JSON.stringify(join(asset, 'index.mjs'))});\nconsole.log('RESULT ' + JSON.stringify(await handler(JSON.parse(process.argv[2]))));\n`,
+    );
+    const { stdout } = await run(process.execPath, [driver, JSON.stringify(event)], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        S3_ENDPOINT: s3.endpoint,
+        INPUT_PREFIX: 'incoming/',
+        OUTPUT_PREFIX: 'digests/',
+        ERROR_PREFIX: 'errors/',
+        ...env,
+      },
+    });
+    const result = JSON.parse(/^RESULT (.*)$/m.exec(stdout)?.[1] ?? 'null');
+    const out = await s3.client.send(
+      new GetObjectCommand({
+        Bucket: s3.bucket,
+        Key: `digests/${key.slice('incoming/'.length)}.json`,
+      }),
+    );
+    return { result, stdout, digest: JSON.parse((await out.Body?.transformToString()) ?? '{}') };
+  }
+
+  it('digests a document with the offline engine and emits metrics', async () => {
+    const { result, digest, stdout } = await invoke('incoming/新闻 第1期.txt', {});
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(digest.source.key).toBe('incoming/新闻 第1期.txt');
+    expect(digest.engine.name).toBe('extractive');
+    expect(digest.articles[0].tasks.length).toBeGreaterThanOrEqual(7);
+    expect(stdout).toContain('"DocumentsDigested"');
+  });
+
+  it('digests with the LLM engine and the tokenizer shipped beside the handler', async () => {
+    const { result, digest } = await invoke('incoming/llm.txt', {
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: llm.baseURL,
+    });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(digest.engine.name).toBe('openai');
+    expect(digest.usage.llmCalls).toBe(1);
+    expect(llm.requests).toHaveLength(1);
+  });
+});
