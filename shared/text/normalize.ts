@@ -105,6 +105,8 @@ export function normalize(source: string): Normalized {
     let pendingSpace = -1;
     for (let i = line.start; i < line.end; i++) {
       const ch = source[i] ?? '';
+      // Control characters (NUL padding, form feeds) carry nothing a reader sees.
+      if (ch < ' ' && ch !== '\t') continue;
       if (SPACE.test(ch)) {
         if (pendingSpace < 0) pendingSpace = i;
         continue;

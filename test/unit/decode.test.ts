@@ -47,6 +47,37 @@ describe('decodeText', () => {
     expect(decodeText(iconv.encode(text, 'gbk'))).toEqual({ text, encoding: 'gb18030' });
   });
 
+  it('detects BOM-less UTF-16 holding Chinese text, in either byte order', () => {
+    expect(decodeText(iconv.encode(text, 'utf-16le'))).toEqual({ text, encoding: 'utf-16le' });
+    expect(decodeText(iconv.encode(text, 'utf-16be'))).toEqual({ text, encoding: 'utf-16be' });
+  });
+
+  it('tells Big5 from GBK by the characters each decoding yields', () => {
+    const traditional =
+      '會議強調，一是加強組織領導，明確責任分工。二是由市財政局負責，年底前落實配套資金。三是做好宣傳引導。';
+    expect(decodeText(iconv.encode(traditional, 'big5'))).toEqual({
+      text: traditional,
+      encoding: 'big5',
+    });
+    expect(decodeText(iconv.encode(text, 'gb18030'))).toEqual({ text, encoding: 'gb18030' });
+    const short = '会议强调抓落实。';
+    expect(decodeText(iconv.encode(short, 'gbk'))).toEqual({ text: short, encoding: 'gb18030' });
+  });
+
+  it('keeps UTF-8 text cut off in the middle of a character', () => {
+    const bytes = Buffer.from(text);
+    const cut = bytes.subarray(0, bytes.length - 1);
+    const decoded = decodeText(cut);
+    expect(decoded.encoding).toBe('utf-8');
+    expect(decoded.text.startsWith(text.slice(0, -1))).toBe(true);
+  });
+
+  it('keeps CRLF and CR line endings and stray NUL bytes in the decoded text', () => {
+    const crlf = `第一段。\r\n第二段。\r第三段。\u0000${text}\u0000\u0000`;
+    expect(decodeText(Buffer.from(crlf))).toEqual({ text: crlf, encoding: 'utf-8' });
+    expect(() => decodeText(Buffer.from('\u0000\u0000 \n\u0000'))).toThrow(/only whitespace/);
+  });
+
   it('rejects binary formats by signature and by control-character noise', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
     expect(codeOf(() => decodeText(png))).toBe('binary_input');
