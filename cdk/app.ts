@@ -10,6 +10,7 @@ new DigestStack(app, context('stackName') ?? 'ArticleDigest', {
   inputPrefix: context('inputPrefix') ?? 'incoming/',
   outputPrefix: context('outputPrefix') ?? 'digests/',
   errorPrefix: context('errorPrefix') ?? 'errors/',
+  cachePrefix: context('cachePrefix'),
   openAiSecretName: context('openAiSecretName'),
   openAiModel: context('openAiModel'),
   openAiBaseUrl: context('openAiBaseUrl'),

@@ -38,6 +38,8 @@ export interface DigestStackProps extends StackProps {
   inputPrefix: string;
   outputPrefix: string;
   errorPrefix: string;
+  /** Prefix of the content-hash index (context `cachePrefix`, default `cache/`). */
+  cachePrefix?: string | undefined;
   /**
    * Secrets Manager secret holding the OpenAI API key (context `openAiSecretName`). Without it
    * the function runs the offline extractive engine.
@@ -61,6 +63,7 @@ export class DigestStack extends Stack {
   constructor(scope: Construct, id: string, props: DigestStackProps) {
     super(scope, id, props);
     const { inputPrefix, outputPrefix, errorPrefix } = props;
+    const cachePrefix = props.cachePrefix ?? 'cache/';
 
     const bucket: IBucket = props.bucketName
       ? Bucket.fromBucketName(this, 'Articles', props.bucketName)
@@ -97,19 +100,40 @@ export class DigestStack extends Stack {
         INPUT_PREFIX: inputPrefix,
         OUTPUT_PREFIX: outputPrefix,
         ERROR_PREFIX: errorPrefix,
+        CACHE_PREFIX: cachePrefix,
+        MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...(props.openAiModel ? { OPENAI_MODEL: props.openAiModel } : {}),
         ...(props.openAiBaseUrl ? { OPENAI_BASE_URL: props.openAiBaseUrl } : {}),
       },
     });
 
-    // Least privilege: read only the input prefix, write only the output and error prefixes.
-    // Explicit actions rather than grantRead/grantPut, which add wildcard actions (s3:GetObject*,
-    // s3:List*, s3:Abort*) that the function does not need.
+    // Least privilege, by prefix: read the input; read, write and delete (a stale record of the
+    // other kind) digests and error records; read and write the content-hash index. Explicit
+    // actions rather than grantRead/grantPut, which add wildcard actions (s3:GetObject*, s3:List*,
+    // s3:Abort*) that the function does not need.
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: [bucket.arnForObjects(`${inputPrefix}*`)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [
+          bucket.arnForObjects(`${outputPrefix}*`),
+          bucket.arnForObjects(`${cachePrefix}*`),
+        ],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:DeleteObject'],
+        resources: [
+          bucket.arnForObjects(`${outputPrefix}*`),
+          bucket.arnForObjects(`${errorPrefix}*`),
+        ],
       }),
     );
     // Listing the input prefix only, so that S3 answers 404 rather than 403 for a document
@@ -127,6 +151,7 @@ export class DigestStack extends Stack {
         resources: [
           bucket.arnForObjects(`${outputPrefix}*`),
           bucket.arnForObjects(`${errorPrefix}*`),
+          bucket.arnForObjects(`${cachePrefix}*`),
         ],
       }),
     );
@@ -136,7 +161,7 @@ export class DigestStack extends Stack {
       bucket instanceof Bucket
         ? `<${this.getLogicalId(bucket.node.defaultChild as CfnBucket)}.Arn>`
         : `arn:<AWS::Partition>:s3:::${props.bucketName}`;
-    for (const prefix of [inputPrefix, outputPrefix, errorPrefix]) {
+    for (const prefix of [inputPrefix, outputPrefix, errorPrefix, cachePrefix]) {
       Validations.of(fn.role as IConstruct).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketInPolicy}/${prefix}*]`,
         reason: `Object access limited to keys under ${prefix}; the wildcard stands for those keys.`,

@@ -20,9 +20,6 @@ import {
 
 export const LOCAL_BUCKET = 'article-digest-local';
 
-/** How many times local mode delivers a message whose processing failed, as SQS would. */
-const MAX_RECEIVES = 3;
-
 export interface ProcessedRow {
   key: string;
   outcome: Outcome | { status: 'unprocessed'; reason: string };
@@ -31,23 +28,36 @@ export interface ProcessedRow {
 
 export interface LocalSession {
   s3: LocalS3;
+  /** Delivers an SQS event to the handler as the queue would, retries included. */
+  deliver(event: SqsEventLike): Promise<void>;
   /** Resolves when every delivery so far has finished, retries included. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-/**
- * Starts the embedded S3 server and wires its notifications to the digest handler. Each failed
- * message is delivered again, up to {@link MAX_RECEIVES} receives, like an SQS queue with a
- * redrive policy.
- */
-export async function startLocalSession(options: {
+export interface LocalSessionOptions {
   config: Config;
   engine: Engine;
   log: Log;
   port?: number;
+  /** Messages processed at once, like the event source's maximum concurrency. Default 4. */
+  concurrency?: number;
+  /** Receives before a message counts as dead-lettered. Default 3. */
+  maxReceives?: number;
+  /** Delay before the first redelivery, doubled each time (milliseconds). Default 200. */
+  retryDelayMs?: number;
   onRow: (row: ProcessedRow) => void;
-}): Promise<LocalSession> {
+}
+
+/**
+ * Starts the embedded S3 server and wires its notifications to the digest handler, as an SQS
+ * queue with a redrive policy would: at most `concurrency` messages at once, a failed message
+ * received again after a backoff, up to `maxReceives` receives (the handler writes the error
+ * record on the last one).
+ */
+export async function startLocalSession(options: LocalSessionOptions): Promise<LocalSession> {
+  const maxReceives = options.maxReceives ?? 3;
+  const retryDelayMs = options.retryDelayMs ?? 200;
   const s3 = await startLocalS3({ bucket: LOCAL_BUCKET, port: options.port ?? 0 });
   const handler = createDigestHandler({
     store: createS3Store({
@@ -57,31 +67,61 @@ export async function startLocalSession(options: {
     }),
     engine: options.engine,
     settings: options.config.pipeline,
+    handler: {
+      maxReceiveCount: maxReceives,
+      minRemainingMs: options.config.handler.minRemainingMs,
+    },
     log: options.log,
     onOutcome: (ref: ObjectRef, outcome: Outcome, elapsedMs: number) =>
       options.onRow({ key: ref.key, outcome, elapsedMs }),
   });
+  const slots = limit(options.concurrency ?? 4);
   const pending = new Set<Promise<void>>();
   const deliver = async (event: SqsEventLike) => {
-    for (let receive = 1; receive <= MAX_RECEIVES; receive++) {
-      const response = await handler(event);
+    for (let receive = 1; receive <= maxReceives; receive++) {
+      const received = {
+        Records: event.Records.map((r) => ({
+          ...r,
+          attributes: { ApproximateReceiveCount: String(receive) },
+        })),
+      };
+      const response = await slots(() => handler(received));
       if (!response || response.batchItemFailures.length === 0) return;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** receive));
+      await new Promise((r) => setTimeout(r, retryDelayMs * 2 ** (receive - 1)));
     }
     options.log.error('message failed on every receive', {
       messageId: event.Records[0]?.messageId,
     });
   };
-  s3.onObjectCreated(options.config.pipeline.inputPrefix, (event) => {
+  const track = (event: SqsEventLike) => {
     const p = deliver(event).finally(() => pending.delete(p));
     pending.add(p);
-  });
+    return p;
+  };
+  s3.onObjectCreated(options.config.pipeline.inputPrefix, (event) => void track(event));
   return {
     s3,
+    deliver: track,
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     close: () => s3.close(),
+  };
+}
+
+/** Runs at most `n` tasks at once; the others wait their turn in order. */
+function limit(n: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
   };
 }
 

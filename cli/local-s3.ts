@@ -31,7 +31,12 @@ export interface LocalS3 {
 }
 
 export interface SqsEventLike {
-  Records: Array<{ messageId: string; body: string; eventSource: 'aws:sqs' }>;
+  Records: Array<{
+    messageId: string;
+    body: string;
+    eventSource: 'aws:sqs';
+    attributes?: { ApproximateReceiveCount: string };
+  }>;
 }
 
 /**

@@ -21,6 +21,18 @@ function cells(row: ProcessedRow): string[] {
       const tasks = articles.reduce((n, a) => n + a.tasks.length, 0);
       return [row.key, 'digest', String(articles.length), String(tasks), engine.name, ms];
     }
+    case 'unchanged': {
+      const { articles } = outcome.digest;
+      const tasks = articles.reduce((n, a) => n + a.tasks.length, 0);
+      return [
+        row.key,
+        'unchanged',
+        String(articles.length),
+        String(tasks),
+        outcome.digest.engine.name,
+        ms,
+      ];
+    }
     case 'failed':
       return [row.key, `error: ${outcome.record.error.code}`, '-', '-', '-', ms];
     default:

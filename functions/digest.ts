@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConfigError, parseConfig } from '../shared/config';
 import { createEngine } from '../shared/engines';
-import { createDigestHandler } from '../shared/handler';
+import { createDigestHandler, type InvocationContext } from '../shared/handler';
 import { outcomeMetrics } from '../shared/metrics';
 import { withApiKeyFromSecret } from '../shared/secrets';
 import { createS3Store, readSecretString } from '../shared/store';
@@ -30,6 +30,7 @@ const handle = createDigestHandler({
   store: createS3Store({ ...config.s3, credentials }),
   engine,
   settings: config.pipeline,
+  handler: config.handler,
   log: logger,
   onOutcome: (_ref, outcome, elapsedMs) => {
     for (const point of outcomeMetrics(outcome, elapsedMs)) {
@@ -45,9 +46,9 @@ const handle = createDigestHandler({
   },
 });
 
-export const handler = async (event: unknown) => {
+export const handler = async (event: unknown, context?: InvocationContext) => {
   try {
-    return await handle(event);
+    return await handle(event, context);
   } finally {
     metrics.publishStoredMetrics();
   }

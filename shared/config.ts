@@ -56,6 +56,15 @@ export const EnvSchema = z
     OUTPUT_PREFIX: Prefix.default('digests/'),
     /** Key prefix error records are written under (`errors/a.txt.json`). */
     ERROR_PREFIX: Prefix.default('errors/'),
+    /**
+     * Key prefix of the content-hash index: one entry per content and engine configuration, so
+     * the same text is never sent to the LLM twice.
+     */
+    CACHE_PREFIX: Prefix.default('cache/'),
+    /** Receives after which a message goes to the dead-letter queue (the queue's redrive policy). */
+    MAX_RECEIVE_COUNT: PositiveInt.default(5),
+    /** The handler starts no new document with less time than this left (milliseconds). */
+    MIN_REMAINING_MS: PositiveInt.default(60_000),
     /** Objects larger than this many bytes get a `too_large` error record without download. */
     MAX_OBJECT_BYTES: PositiveInt.default(10 * 1024 * 1024),
     /** `extractive` (offline) or `openai`; default `openai` when an API key is set. */
@@ -89,7 +98,7 @@ export const EnvSchema = z
     AWS_SESSION_TOKEN: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
-    const prefixes = [env.INPUT_PREFIX, env.OUTPUT_PREFIX, env.ERROR_PREFIX];
+    const prefixes = [env.INPUT_PREFIX, env.OUTPUT_PREFIX, env.ERROR_PREFIX, env.CACHE_PREFIX];
     for (const a of prefixes) {
       for (const b of prefixes) {
         if (a !== b && a.startsWith(b)) {
@@ -104,7 +113,7 @@ export const EnvSchema = z
     if (new Set(prefixes).size !== prefixes.length) {
       ctx.addIssue({
         code: 'custom',
-        message: 'the three prefixes must differ',
+        message: 'the prefixes must differ',
         path: ['INPUT_PREFIX'],
       });
     }
@@ -124,7 +133,14 @@ export interface PipelineSettings {
   inputPrefix: string;
   outputPrefix: string;
   errorPrefix: string;
+  cachePrefix: string;
   maxObjectBytes: number;
+}
+
+/** How the handler paces itself against the queue and the function's time limit. */
+export interface HandlerSettings {
+  maxReceiveCount: number;
+  minRemainingMs: number;
 }
 
 /** How the LLM engine sizes, bounds and prices its work. */
@@ -138,6 +154,7 @@ export interface LlmSettings {
 
 export interface Config {
   pipeline: PipelineSettings;
+  handler: HandlerSettings;
   engine: 'extractive' | 'openai';
   openai: {
     apiKey: string | undefined;
@@ -175,8 +192,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       inputPrefix: e.INPUT_PREFIX,
       outputPrefix: e.OUTPUT_PREFIX,
       errorPrefix: e.ERROR_PREFIX,
+      cachePrefix: e.CACHE_PREFIX,
       maxObjectBytes: e.MAX_OBJECT_BYTES,
     },
+    handler: { maxReceiveCount: e.MAX_RECEIVE_COUNT, minRemainingMs: e.MIN_REMAINING_MS },
     engine: e.DIGEST_ENGINE ?? (e.OPENAI_API_KEY ? 'openai' : 'extractive'),
     openai: {
       apiKey: e.OPENAI_API_KEY,

@@ -74,10 +74,17 @@ export const SourceRef = z
   })
   .meta({ id: 'SourceRef' });
 
+export const Format = z
+  .enum(['text', 'markdown', 'html'])
+  .describe(
+    'How the source was read. For html, evidence offsets index the decoded HTML and the span equals the quote once tags are removed and entities decoded.',
+  );
+
 export const Source = SourceRef.extend({
   bytes: z.int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   encoding: Encoding,
+  format: Format,
 }).meta({ id: 'Source' });
 
 export const EngineInfo = z
@@ -85,6 +92,11 @@ export const EngineInfo = z
     name: z.enum(['extractive', 'openai']),
     model: z.string().nullable().describe('The LLM model; null for the offline engine.'),
     promptVersion: z.string(),
+    configHash: z
+      .string()
+      .describe(
+        'Hash of everything in the engine configuration that changes its output (engine, model, prompt version, output language, sizes). Same content and same configHash: same digest.',
+      ),
   })
   .meta({ id: 'EngineInfo' });
 
@@ -135,6 +147,7 @@ export const ErrorCode = z.enum([
   'llm_invalid_output',
   'llm_rejected',
   'llm_unavailable',
+  'storage_unavailable',
   'internal',
 ]);
 
@@ -166,6 +179,7 @@ export type Task = z.infer<typeof Task>;
 export type KeyPoint = z.infer<typeof KeyPoint>;
 export type Article = z.infer<typeof Article>;
 export type Encoding = z.infer<typeof Encoding>;
+export type Format = z.infer<typeof Format>;
 export type SourceRef = z.infer<typeof SourceRef>;
 export type Source = z.infer<typeof Source>;
 export type EngineInfo = z.infer<typeof EngineInfo>;

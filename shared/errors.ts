@@ -24,9 +24,14 @@ export class DocumentError extends DigestError {
   }
 }
 
-/** A failure that may go away on retry. */
+/** A failure that may go away on retry. `code` names it in the record written after the last try. */
 export class TransientError extends DigestError {
   override readonly name = 'TransientError';
+  constructor(message: string, options?: ErrorOptions & { code?: ErrorCode }) {
+    super(message, options);
+    this.code = options?.code ?? 'internal';
+  }
+  readonly code: ErrorCode;
 }
 
 /** The message of an unknown thrown value, without assuming it is an `Error`. */

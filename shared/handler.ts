@@ -1,7 +1,14 @@
 import * as z from 'zod';
-import { describeError } from './errors';
-import { decodeEventKey } from './keys';
-import { type ObjectRef, type Outcome, type PipelineDeps, processObject } from './pipeline';
+import type { HandlerSettings } from './config';
+import { DigestError, describeError } from './errors';
+import { decodeEventKey, errorKey } from './keys';
+import {
+  type ObjectRef,
+  type Outcome,
+  type PipelineDeps,
+  processObject,
+  recordFinalFailure,
+} from './pipeline';
 
 /** One S3 event notification record, as S3 sends it (keys URL-encoded). */
 const S3Record = z.object({
@@ -27,6 +34,10 @@ const SqsRecord = z.object({
   messageId: z.string(),
   body: z.string(),
   eventSource: z.literal('aws:sqs'),
+  attributes: z
+    .object({ ApproximateReceiveCount: z.coerce.number().int().positive() })
+    .partial()
+    .optional(),
 });
 
 const SqsEvent = z.object({ Records: z.array(SqsRecord).min(1) });
@@ -42,8 +53,21 @@ export interface Log {
 
 export interface HandlerDeps extends PipelineDeps {
   log: Log;
+  /** Receive limit and time reserve; defaults: 5 receives, 60 s. */
+  handler?: HandlerSettings;
   /** Called after each object with its outcome and how long it took (milliseconds). */
   onOutcome?: (ref: ObjectRef, outcome: Outcome, elapsedMs: number) => void;
+}
+
+/** The part of Lambda's context the handler uses. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** What is safe to log of an error: our own messages, and only the kind of anything else. */
+function loggable(error: unknown): string {
+  if (error instanceof DigestError) return `${error.name}: ${error.message}`;
+  return error instanceof Error ? error.name : typeof error;
 }
 
 function toRef(record: z.infer<typeof S3Record>): ObjectRef {
@@ -78,9 +102,15 @@ function refsFromBody(body: string): ObjectRef[] {
  * failure is thrown for Lambda's own retry.
  */
 export function createDigestHandler(deps: HandlerDeps) {
+  const pipeline: PipelineDeps = { ...deps, inflight: deps.inflight ?? new Map() };
+  const { maxReceiveCount, minRemainingMs } = deps.handler ?? {
+    maxReceiveCount: 5,
+    minRemainingMs: 60_000,
+  };
+
   const run = async (ref: ObjectRef) => {
     const started = performance.now();
-    const outcome = await processObject(deps, ref);
+    const outcome = await processObject(pipeline, ref);
     const elapsedMs = performance.now() - started;
     deps.onOutcome?.(ref, outcome, elapsedMs);
     const fields = { bucket: ref.bucket, key: ref.key, status: outcome.status, elapsedMs };
@@ -91,17 +121,55 @@ export function createDigestHandler(deps: HandlerDeps) {
     }
   };
 
-  return async (event: unknown): Promise<SqsBatchResponse | undefined> => {
+  /** Processes one message; on its last receive a failure is also written as an error record. */
+  const runMessage = async (message: z.infer<typeof SqsRecord>) => {
+    const receiveCount = message.attributes?.ApproximateReceiveCount ?? 1;
+    for (const ref of refsFromBody(message.body)) {
+      try {
+        await run(ref);
+      } catch (error) {
+        if (receiveCount >= maxReceiveCount) {
+          const record = await recordFinalFailure(pipeline, ref, error).catch(() => null);
+          if (record) {
+            deps.onOutcome?.(
+              ref,
+              { status: 'failed', key: errorKey(ref.key, deps.settings), record },
+              0,
+            );
+          }
+          deps.log.error('document failed on its last receive', {
+            key: ref.key,
+            receiveCount,
+            recorded: record !== null,
+          });
+        }
+        throw error;
+      }
+    }
+  };
+
+  return async (
+    event: unknown,
+    context?: InvocationContext,
+  ): Promise<SqsBatchResponse | undefined> => {
     const sqs = SqsEvent.safeParse(event);
     if (sqs.success) {
       const failures: SqsBatchResponse['batchItemFailures'] = [];
       for (const message of sqs.data.Records) {
+        // Never run into the function's hard timeout: what cannot be finished goes back.
+        if (context && context.getRemainingTimeInMillis() < minRemainingMs) {
+          deps.log.warn('too little time left; message returned to the queue', {
+            messageId: message.messageId,
+          });
+          failures.push({ itemIdentifier: message.messageId });
+          continue;
+        }
         try {
-          for (const ref of refsFromBody(message.body)) await run(ref);
+          await runMessage(message);
         } catch (error) {
           deps.log.error('message failed; it goes back to the queue', {
             messageId: message.messageId,
-            error: describeError(error),
+            error: loggable(error),
           });
           failures.push({ itemIdentifier: message.messageId });
         }

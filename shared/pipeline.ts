@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
+import type * as z from 'zod';
 import type { PipelineSettings } from './config';
 import {
   type Article,
   Digest,
   ErrorRecord,
   type Evidence,
+  type Format,
   SCHEMA_VERSION,
   type Source,
 } from './contract';
 import type { Engine, EngineResult, PreparedDocument, Quoted } from './engines/engine';
-import { DocumentError } from './errors';
+import { DocumentError, TransientError } from './errors';
 import { digestKey, errorKey, keyRole } from './keys';
 import type { ObjectStore } from './store';
 import { detectLanguage } from './text/chars';
 import { decodeText } from './text/decode';
 import { QuoteLocator } from './text/grounding';
+import { detectFormat, htmlToText } from './text/html';
 import { instructionSpans } from './text/injection';
 import { normalize } from './text/normalize';
 
@@ -33,27 +36,54 @@ export interface PipelineDeps {
   engine: Engine;
   settings: PipelineSettings;
   now?: () => Date;
+  /**
+   * Engine runs under way in this process, by content-hash index key: a duplicate delivery
+   * arriving meanwhile waits for the first run instead of paying the LLM again.
+   */
+  inflight?: Map<string, Promise<DigestBody>>;
 }
 
 export type Outcome =
   | { status: 'digested'; key: string; digest: Digest }
+  | { status: 'unchanged'; key: string; digest: Digest }
   | { status: 'failed'; key: string; record: ErrorRecord }
   | { status: 'ignored'; reason: string };
 
+/** What a digest says of a content, whatever object it came from: the content-hash index entry. */
+export const DigestBody = Digest.pick({
+  language: true,
+  summary: true,
+  articles: true,
+  grounding: true,
+  engine: true,
+  usage: true,
+});
+export type DigestBody = z.infer<typeof DigestBody>;
+
 const JSON_TYPE = 'application/json; charset=utf-8';
+const NOTHING_SPENT = { llmCalls: 0, inputTokens: 0, outputTokens: 0, estimatedCostUsd: 0 };
 
 /**
  * Digests one object: read, decode, normalize, run the engine, ground every quote in the source,
  * validate against the contract and write the digest. A {@link DocumentError} is written as an
- * error record instead, so the object still ends with exactly one record.
+ * error record instead, so the object ends with exactly one record (a stale record of the other
+ * kind, left by an earlier version of the object, is deleted).
+ *
+ * Idempotency: the grounded result is kept in a content-hash index
+ * (`<cachePrefix><configHash>/<sha256>.json`). The same content under the same engine
+ * configuration, whether a redelivered event, a re-upload or a copy under another key, reuses it
+ * without calling the engine; an unchanged digest is not rewritten at all.
  *
  * @throws {TransientError} (and any unexpected error) when a retry may succeed; nothing is
  *   written in that case, so the retry starts clean.
  */
 export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise<Outcome> {
-  const { settings } = deps;
+  const { settings, store } = deps;
   const role = keyRole(ref.key, settings);
   if (role !== 'input') return { status: 'ignored', reason: `key is in the ${role} area` };
+  const outputKey = digestKey(ref.key, settings);
+  const recordKey = errorKey(ref.key, settings);
+  const now = () => (deps.now?.() ?? new Date()).toISOString();
 
   let source: Partial<Source> = {};
   try {
@@ -66,7 +96,7 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
         `The object has ${ref.size} bytes; the limit is ${settings.maxObjectBytes}.`,
       );
     }
-    const object = await deps.store.get(ref);
+    const object = await store.get(ref);
     if (object === null) {
       throw new DocumentError('object_missing', 'The object was deleted before it was processed.');
     }
@@ -84,44 +114,154 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
     }
     const decoded = decodeText(object.body);
     source.encoding = decoded.encoding;
-    const document: PreparedDocument = {
-      source: decoded.text,
-      normalized: normalize(decoded.text),
-      language: detectLanguage(decoded.text),
-      locator: new QuoteLocator(decoded.text),
-    };
-    const result = await deps.engine.digest(document);
-    const untrusted = instructionSpans(decoded.text, document.normalized, document.language);
+    source.format = detectFormat(ref.key, object.contentType, decoded.text);
+    const fullSource = { ...sourceRef(ref, source), ...source } as Source;
+
+    const { configHash } = deps.engine.info;
+    const indexKey = `${settings.cachePrefix}${configHash}/${fullSource.sha256}.json`;
+    let body = await readJson(store, ref.bucket, indexKey, DigestBody);
+    let spent = body === null;
+    if (body === null) {
+      const running = deps.inflight?.get(indexKey);
+      if (running) {
+        body = await running;
+        spent = false;
+      } else {
+        const run = digestContent(deps, decoded.text, fullSource.format).then(async (result) => {
+          await store.put(ref.bucket, indexKey, JSON.stringify(result), JSON_TYPE);
+          return result;
+        });
+        deps.inflight?.set(indexKey, run);
+        try {
+          body = await run;
+        } finally {
+          deps.inflight?.delete(indexKey);
+        }
+      }
+    }
+    if (!spent) {
+      const existing = await readJson(store, ref.bucket, outputKey, Digest);
+      if (
+        existing?.source.sha256 === fullSource.sha256 &&
+        existing.engine.configHash === configHash
+      ) {
+        return { status: 'unchanged', key: outputKey, digest: existing };
+      }
+    }
     const digest = Digest.parse({
       kind: 'digest',
       schemaVersion: SCHEMA_VERSION,
-      source: { ...sourceRef(ref, source), ...source },
-      language: document.language,
-      ...ground(result, document.locator, untrusted),
-      engine: deps.engine.info,
-      usage: result.usage,
-      processedAt: (deps.now?.() ?? new Date()).toISOString(),
+      source: fullSource,
+      ...body,
+      usage: spent ? body.usage : NOTHING_SPENT,
+      processedAt: now(),
     });
-    const key = digestKey(ref.key, settings);
-    await deps.store.put(ref.bucket, key, `${JSON.stringify(digest, null, 2)}\n`, JSON_TYPE);
-    return { status: 'digested', key, digest };
+    await store.put(ref.bucket, outputKey, `${JSON.stringify(digest, null, 2)}\n`, JSON_TYPE);
+    await store.delete(ref.bucket, recordKey);
+    return { status: 'digested', key: outputKey, digest };
   } catch (error) {
     if (!(error instanceof DocumentError)) throw error;
-    const record = ErrorRecord.parse({
-      kind: 'error',
-      schemaVersion: SCHEMA_VERSION,
-      source: {
-        ...sourceRef(ref, source),
-        bytes: source.bytes ?? ref.size ?? null,
-        sha256: source.sha256 ?? null,
-        encoding: source.encoding ?? null,
-      },
-      error: { code: error.code, message: error.message, retryable: false },
-      processedAt: (deps.now?.() ?? new Date()).toISOString(),
-    });
-    const key = errorKey(ref.key, settings);
-    await deps.store.put(ref.bucket, key, `${JSON.stringify(record, null, 2)}\n`, JSON_TYPE);
-    return { status: 'failed', key, record };
+    const record = errorRecord(ref, source, error, now());
+    await store.put(ref.bucket, recordKey, `${JSON.stringify(record, null, 2)}\n`, JSON_TYPE);
+    await store.delete(ref.bucket, outputKey);
+    return { status: 'failed', key: recordKey, record };
+  }
+}
+
+/**
+ * Writes the error record of an object whose every try failed with `error` (retryable: it may
+ * succeed when the dead-letter queue is redriven). Nothing about the error but its code and our
+ * own message goes into the record.
+ */
+export async function recordFinalFailure(
+  deps: PipelineDeps,
+  ref: ObjectRef,
+  error: unknown,
+): Promise<ErrorRecord> {
+  const code =
+    error instanceof TransientError || error instanceof DocumentError ? error.code : 'internal';
+  const message =
+    error instanceof TransientError
+      ? `${error.message} (on every try; the message is in the dead-letter queue)`
+      : 'Processing failed on every try; the message is in the dead-letter queue.';
+  const record = errorRecord(
+    ref,
+    {},
+    new DocumentError(code, message),
+    (deps.now?.() ?? new Date()).toISOString(),
+    true,
+  );
+  await deps.store.put(
+    ref.bucket,
+    errorKey(ref.key, deps.settings),
+    `${JSON.stringify(record, null, 2)}\n`,
+    JSON_TYPE,
+  );
+  return record;
+}
+
+function errorRecord(
+  ref: ObjectRef,
+  source: Partial<Source>,
+  error: DocumentError,
+  processedAt: string,
+  retryable = false,
+): ErrorRecord {
+  return ErrorRecord.parse({
+    kind: 'error',
+    schemaVersion: SCHEMA_VERSION,
+    source: {
+      ...sourceRef(ref, source),
+      bytes: source.bytes ?? ref.size ?? null,
+      sha256: source.sha256 ?? null,
+      encoding: source.encoding ?? null,
+    },
+    error: { code: error.code, message: error.message, retryable },
+    processedAt,
+  });
+}
+
+/** Runs the engine on decoded text and grounds what it returns. */
+async function digestContent(
+  deps: PipelineDeps,
+  text: string,
+  format: Format,
+): Promise<DigestBody> {
+  const html = format === 'html' ? htmlToText(text) : null;
+  const readable = html ? html.text : text;
+  const document: PreparedDocument = {
+    source: readable,
+    normalized: normalize(readable),
+    language: detectLanguage(readable),
+    locator: new QuoteLocator(
+      readable,
+      html ? { text, start: html.rawStart, end: html.rawEnd } : undefined,
+    ),
+  };
+  const result = await deps.engine.digest(document);
+  const untrusted = instructionSpans(readable, document.normalized, document.language);
+  return DigestBody.parse({
+    language: document.language,
+    ...ground(result, document.locator, untrusted),
+    engine: deps.engine.info,
+    usage: result.usage,
+  });
+}
+
+/** Reads and validates a JSON object; null when it is missing or not valid (then it is remade). */
+async function readJson<T>(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  schema: z.ZodType<T>,
+): Promise<T | null> {
+  const object = await store.get({ bucket, key });
+  if (!object) return null;
+  try {
+    const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(object.body)));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
 }
 

@@ -19,6 +19,8 @@ export interface ObjectStore {
   /** Returns null when the object (or that version of it) does not exist. */
   get(address: ObjectAddress): Promise<StoredObject | null>;
   put(bucket: string, key: string, body: string, contentType: string): Promise<void>;
+  /** Deletes an object; deleting one that does not exist is not an error. */
+  delete(bucket: string, key: string): Promise<void>;
 }
 
 export interface AwsCredentials {
@@ -78,7 +80,10 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
     try {
       return await client.fetch(input, init);
     } catch (error) {
-      throw new TransientError(`${what} failed: S3 could not be reached`, { cause: error });
+      throw new TransientError(`${what} failed: S3 could not be reached`, {
+        cause: error,
+        code: 'storage_unavailable',
+      });
     }
   };
 
@@ -90,7 +95,9 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       // 404, not 403, for a key that is gone).
       if (response.status === 404) return null;
       if (!response.ok) {
-        throw new TransientError(`Reading s3://${bucket}/${key} failed: HTTP ${response.status}`);
+        throw new TransientError(`Reading s3://${bucket}/${key} failed: HTTP ${response.status}`, {
+          code: 'storage_unavailable',
+        });
       }
       return {
         body: new Uint8Array(await response.arrayBuffer()),
@@ -107,7 +114,20 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       });
       await response.body?.cancel();
       if (!response.ok) {
-        throw new TransientError(`Writing s3://${bucket}/${key} failed: HTTP ${response.status}`);
+        throw new TransientError(`Writing s3://${bucket}/${key} failed: HTTP ${response.status}`, {
+          code: 'storage_unavailable',
+        });
+      }
+    },
+    async delete(bucket, key) {
+      const response = await send(`Deleting s3://${bucket}/${key}`, url(bucket, key), {
+        method: 'DELETE',
+      });
+      await response.body?.cancel();
+      if (!response.ok && response.status !== 404) {
+        throw new TransientError(`Deleting s3://${bucket}/${key} failed: HTTP ${response.status}`, {
+          code: 'storage_unavailable',
+        });
       }
     },
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EngineInfo, Usage } from '../contract';
 import type { QuoteLocator } from '../text/grounding';
 import type { Normalized } from '../text/normalize';
@@ -45,6 +46,12 @@ export interface EngineResult {
   summary: string;
   articles: DraftArticle[];
   usage: Usage;
+}
+
+/** A short, stable hash of an engine's output-relevant configuration. */
+export function configHash(configuration: Record<string, unknown>): string {
+  const canonical = JSON.stringify(configuration, Object.keys(configuration).sort());
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 /** Turns a document into a draft digest. Implementations: extractive (offline), openai. */

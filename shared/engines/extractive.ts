@@ -1,7 +1,14 @@
 import type { EngineInfo } from '../contract';
 import { isWide, SENTENCE_END } from '../text/chars';
 import { type Sentence, splitSentences } from '../text/segment';
-import type { DraftArticle, DraftKeyPoint, DraftTask, Engine, PreparedDocument } from './engine';
+import {
+  configHash,
+  type DraftArticle,
+  type DraftKeyPoint,
+  type DraftTask,
+  type Engine,
+  type PreparedDocument,
+} from './engine';
 
 /** Bumped whenever the offline engine's output for the same input changes. */
 export const EXTRACTIVE_VERSION = 'extractive-1';
@@ -27,7 +34,12 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
     words: options.summaryWords ?? 60,
     keyPoints: options.keyPoints ?? 5,
   };
-  const info: EngineInfo = { name: 'extractive', model: null, promptVersion: EXTRACTIVE_VERSION };
+  const info: EngineInfo = {
+    name: 'extractive',
+    model: null,
+    promptVersion: EXTRACTIVE_VERSION,
+    configHash: configHash({ engine: 'extractive', version: EXTRACTIVE_VERSION, ...budget }),
+  };
   return {
     info,
     async digest(document) {

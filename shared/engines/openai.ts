@@ -5,7 +5,7 @@ import type { LlmSettings, PriceTable } from '../config';
 import type { EngineInfo, Usage } from '../contract';
 import { DocumentError, TransientError } from '../errors';
 import { type Chunk, chunkText } from '../text/chunk';
-import type { DraftArticle, Engine, EngineResult } from './engine';
+import { configHash, type DraftArticle, type Engine, type EngineResult } from './engine';
 import {
   digestInstructions,
   documentMessage,
@@ -86,7 +86,19 @@ export function priceFor(model: string, prices: PriceTable) {
  */
 export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
   const { client, model, settings } = options;
-  const info: EngineInfo = { name: 'openai', model, promptVersion: PROMPT_VERSION };
+  const info: EngineInfo = {
+    name: 'openai',
+    model,
+    promptVersion: PROMPT_VERSION,
+    configHash: configHash({
+      engine: 'openai',
+      model,
+      promptVersion: PROMPT_VERSION,
+      outputLanguage: settings.outputLanguage,
+      chunkTokens: settings.chunkTokens,
+      maxOutputTokens: settings.maxOutputTokens,
+    }),
+  };
 
   const call = async (meter: Meter, messages: Message[]): Promise<LlmDigest> => {
     // One repair attempt for an answer that is not valid JSON of the requested shape.
@@ -253,6 +265,7 @@ export function classify(error: unknown): Error {
     error instanceof OpenAI.APIConnectionError
   ) {
     return new TransientError('The LLM service could not be reached or timed out.', {
+      code: 'llm_unavailable',
       cause: error,
     });
   }
@@ -276,6 +289,7 @@ export function classify(error: unknown): Error {
       );
     }
     return new TransientError(`The LLM service answered HTTP ${status} after retries.`, {
+      code: 'llm_unavailable',
       cause: error,
     });
   }

@@ -34,7 +34,15 @@ export class QuoteLocator {
   private readonly toSource: Int32Array;
   private readonly hasSurrogates: boolean;
 
-  constructor(private readonly source: string) {
+  /**
+   * @param source the text quotes are looked for in.
+   * @param raw when `source` was read out of another text (an HTML page), that text and the
+   *   range of it each unit of `source` came from: evidence offsets then index the raw text.
+   */
+  constructor(
+    private readonly source: string,
+    private readonly raw?: { text: string; start: Int32Array; end: Int32Array },
+  ) {
     const units: string[] = [];
     const map: number[] = [];
     for (let i = 0; i < source.length; i++) {
@@ -47,7 +55,7 @@ export class QuoteLocator {
     }
     this.compact = units.join('');
     this.toSource = Int32Array.from(map);
-    this.hasSurrogates = /[\ud800-\udfff]/.test(source);
+    this.hasSurrogates = /[\ud800-\udfff]/.test(raw?.text ?? source);
   }
 
   /**
@@ -84,11 +92,15 @@ export class QuoteLocator {
 
   /** The evidence for a UTF-16 range of the source: its text with line breaks joined. */
   evidence(from: number, to: number): Evidence {
-    const start = this.hasSurrogates ? codePointIndex(this.source, from) : from;
+    const quote = joinLines(this.source.slice(from, to));
+    const text = this.raw?.text ?? this.source;
+    const rawFrom = this.raw ? (this.raw.start[from] ?? 0) : from;
+    const rawTo = this.raw ? (this.raw.end[to - 1] ?? rawFrom) : to;
+    const start = this.hasSurrogates ? codePointIndex(text, rawFrom) : rawFrom;
     const end = this.hasSurrogates
-      ? start + codePointIndex(this.source.slice(from, to), to - from)
-      : to;
-    return { quote: joinLines(this.source.slice(from, to)), start, end };
+      ? start + codePointIndex(text.slice(rawFrom, rawTo), rawTo - rawFrom)
+      : rawTo;
+    return { quote, start, end };
   }
 }
 

@@ -101,7 +101,7 @@ describe('DigestStack', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('grants the bucket by prefix: read input, write outputs and errors, no wildcard actions', () => {
+  it('grants the bucket by prefix: read input, write outputs, errors and index, no wildcard actions', () => {
     const s3 = policyStatements(template).filter((s) =>
       actionsOf(s).some((a) => a.startsWith('s3:')),
     );
@@ -109,20 +109,19 @@ describe('DigestStack', () => {
       for (const action of actionsOf(statement)) expect(action).not.toContain('*');
     }
     const byAction = (action: string) => s3.filter((s) => actionsOf(s).includes(action));
-    expect(JSON.stringify(byAction('s3:GetObject').map((s) => s.Resource))).toMatch(
-      /\/incoming\/\*/,
-    );
-    expect(JSON.stringify(byAction('s3:GetObject').map((s) => s.Resource))).not.toMatch(
-      /digests|errors/,
-    );
-    const put = JSON.stringify(byAction('s3:PutObject').map((s) => s.Resource));
+    const resources = (action: string) => JSON.stringify(byAction(action).map((s) => s.Resource));
+    expect(resources('s3:GetObject')).toMatch(/\/incoming\/\*/);
+    expect(resources('s3:GetObject')).not.toMatch(/errors/);
+    const put = resources('s3:PutObject');
     expect(put).toMatch(/\/digests\/\*/);
     expect(put).toMatch(/\/errors\/\*/);
+    expect(put).toMatch(/\/cache\/\*/);
     expect(put).not.toMatch(/incoming/);
     expect(byAction('s3:ListBucket')[0]?.Condition).toEqual({
       StringLike: { 's3:prefix': ['incoming/*'] },
     });
-    expect(byAction('s3:DeleteObject')).toEqual([]);
+    expect(resources('s3:DeleteObject')).toMatch(/\/errors\/\*/);
+    expect(resources('s3:DeleteObject')).not.toMatch(/incoming|cache/);
   });
 
   it('reads the API key from Secrets Manager, never from an environment variable', () => {

@@ -64,6 +64,7 @@ describe('digest handler', () => {
     // A write fault S3 itself cannot be made to produce on demand.
     const flaky: ObjectStore = {
       get: (address) => store.get(address),
+      delete: (bucket, key) => store.delete(bucket, key),
       put: async (bucket, key, body, type) => {
         if (key.includes('fails')) throw new TransientError('injected write failure');
         return store.put(bucket, key, body, type);

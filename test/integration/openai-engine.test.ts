@@ -44,7 +44,10 @@ describe('openai engine at the HTTP boundary', () => {
 
   /** Drops `text` into the bucket and delivers its event, as SQS would, to a fresh handler. */
   async function drop(text: string, env: Record<string, string> = {}) {
+    seq++;
     const config = parseConfig({
+      // Each case its own content-hash index, so that cases sharing a text still reach the LLM.
+      CACHE_PREFIX: `cache-${seq}/`,
       OPENAI_API_KEY: 'sk-test',
       OPENAI_BASE_URL: llm.baseURL,
       OPENAI_MAX_RETRIES: '2',
@@ -63,7 +66,7 @@ describe('openai engine at the HTTP boundary', () => {
       log: silentLog,
       onOutcome: (_ref, outcome) => outcomes.push(outcome),
     });
-    const key = `incoming/doc-${++seq}.txt`;
+    const key = `incoming/doc-${seq}.txt`;
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: text }));
     const event = {
       Records: [
@@ -102,6 +105,7 @@ describe('openai engine at the HTTP boundary', () => {
       name: 'openai',
       model: 'gpt-4.1-mini',
       promptVersion: expect.any(String),
+      configHash: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
     expect(digest.usage.llmCalls).toBe(1);
     expect(digest.usage.inputTokens).toBeGreaterThan(0);
@@ -129,6 +133,25 @@ describe('openai engine at the HTTP boundary', () => {
       JSON.stringify(request?.body.response_format);
     const overhead = countTokens(prompt) - countTokens(SHORT);
     expect(overhead).toBeLessThanOrEqual(600);
+  });
+
+  it('never pays twice for the same content: redelivery, re-upload and copies reuse the index', async () => {
+    const env = { CACHE_PREFIX: 'cache-shared/' };
+    const first = digestOf((await drop(SHORT, env)).outcome);
+    expect(first.usage.llmCalls).toBe(1);
+    const copy = digestOf((await drop(SHORT, env)).outcome);
+    expect(llm.requests).toHaveLength(1);
+    expect(copy.usage).toEqual({
+      llmCalls: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      estimatedCostUsd: 0,
+    });
+    expect(copy.articles).toEqual(first.articles);
+    // A changed model is a changed configuration: the LLM is asked again.
+    const remade = digestOf((await drop(SHORT, { ...env, OPENAI_MODEL: 'gpt-4.1' })).outcome);
+    expect(llm.requests).toHaveLength(2);
+    expect(remade.engine.configHash).not.toBe(first.engine.configHash);
   });
 
   it('drops a task whose quote is not in the source and counts it', async () => {

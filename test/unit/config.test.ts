@@ -8,6 +8,7 @@ describe('parseConfig', () => {
       inputPrefix: 'incoming/',
       outputPrefix: 'digests/',
       errorPrefix: 'errors/',
+      cachePrefix: 'cache/',
       maxObjectBytes: 10 * 1024 * 1024,
     });
     expect(config.engine).toBe('extractive');
