@@ -108,7 +108,7 @@ function detect(bytes: Uint8Array): Decoded {
   // Text cut off in the middle of a multi-byte character is still UTF-8: keep what is whole.
   for (let cut = 1; cut <= 3 && cut < bytes.length; cut++) {
     const head = tryDecode('utf-8', bytes.subarray(0, bytes.length - cut));
-    if (head !== null && /[^\x00-\x7f]/.test(head)) {
+    if (head !== null && /[^\p{ASCII}]/u.test(head)) {
       return {
         text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes),
         encoding: 'utf-8',
