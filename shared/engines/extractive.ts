@@ -298,13 +298,13 @@ function findTasks(sentences: Sentence[], near: (index: number) => number): Draf
 }
 
 /**
- * Where an enumerated item may open: a sentence, or a clause after a colon or semicolon
+ * Where an enumerated item may open: a sentence, or a clause after a colon, semicolon or comma
  * (会议要求：一是…；二是…).
  */
 function* openings(sentences: Sentence[]): Generator<Sentence> {
   for (const sentence of sentences) {
     yield sentence;
-    const re = /[：:；;]\s*/gu;
+    const re = /[：:；;，,]\s*/gu;
     for (let m = re.exec(sentence.text); m !== null; m = re.exec(sentence.text)) {
       const offset = m.index + m[0].length;
       if (offset >= sentence.text.length) break;

@@ -115,4 +115,47 @@ describe('digest handler', () => {
   it('rejects an event of an unknown shape', async () => {
     await expect(handlerWith(store)({ hello: 'world' })).rejects.toThrow(/Unsupported event/);
   });
+
+  it('writes a retryable error record when a message fails on its last receive', async () => {
+    const failing: ObjectStore = {
+      get: () => Promise.reject(new TransientError('S3 is down', { code: 'storage_unavailable' })),
+      put: (bucket, key, body, type) => store.put(bucket, key, body, type),
+      delete: (bucket, key) => store.delete(bucket, key),
+    };
+    const handler = createDigestHandler({
+      store: failing,
+      engine: createExtractiveEngine(),
+      settings,
+      handler: { maxReceiveCount: 3, minRemainingMs: 1000 },
+      log: silentLog,
+      onOutcome: (ref, outcome) => outcomes.push({ key: ref.key, outcome }),
+    });
+    const message = (receives: number) => ({
+      ...sqsMessage(`m${receives}`, s3Event(s3.bucket, 'incoming/last.txt')),
+      attributes: { ApproximateReceiveCount: String(receives) },
+    });
+    expect((await handler({ Records: [message(2)] }))?.batchItemFailures).toHaveLength(1);
+    expect(outcomes.find((o) => o.key === 'incoming/last.txt')).toBeUndefined();
+    expect((await handler({ Records: [message(3)] }))?.batchItemFailures).toHaveLength(1);
+    const recorded = outcomes.find((o) => o.key === 'incoming/last.txt')?.outcome;
+    expect(recorded?.status === 'failed' && recorded.record.error).toMatchObject({
+      code: 'storage_unavailable',
+      retryable: true,
+    });
+  });
+
+  it('returns messages to the queue, unprocessed, when too little time is left', async () => {
+    const before = outcomes.length;
+    const response = await handlerWith(store)(
+      {
+        Records: [
+          sqsMessage('late-1', s3Event(s3.bucket, 'incoming/a b.txt')),
+          sqsMessage('late-2', s3Event(s3.bucket, 'incoming/c+d.txt')),
+        ],
+      },
+      { getRemainingTimeInMillis: () => 5_000 },
+    );
+    expect(response?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['late-1', 'late-2']);
+    expect(outcomes.length).toBe(before);
+  });
 });

@@ -5,9 +5,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../
 import { parseConfig } from '../../shared/config';
 import type { Digest } from '../../shared/contract';
 import { createEngine } from '../../shared/engines';
-import { createDigestHandler } from '../../shared/handler';
+import { createDigestHandler, type Log } from '../../shared/handler';
 import { encodeEventKey } from '../../shared/keys';
-import { silentLog } from '../../shared/log';
+import { createJsonLog, silentLog } from '../../shared/log';
 import type { Outcome } from '../../shared/pipeline';
 import { createS3Store } from '../../shared/store';
 import {
@@ -43,7 +43,7 @@ describe('openai engine at the HTTP boundary', () => {
   });
 
   /** Drops `text` into the bucket and delivers its event, as SQS would, to a fresh handler. */
-  async function drop(text: string, env: Record<string, string> = {}) {
+  async function drop(text: string, env: Record<string, string> = {}, log: Log = silentLog) {
     seq++;
     const config = parseConfig({
       // Each case its own content-hash index, so that cases sharing a text still reach the LLM.
@@ -63,7 +63,7 @@ describe('openai engine at the HTTP boundary', () => {
       }),
       engine: await createEngine(config),
       settings: config.pipeline,
-      log: silentLog,
+      log,
       onOutcome: (_ref, outcome) => outcomes.push(outcome),
     });
     const key = `incoming/doc-${seq}.txt`;
@@ -314,5 +314,31 @@ describe('openai engine at the HTTP boundary', () => {
     ]);
     expect(digest.grounding.dropped).toBe(3);
     expect(llm.requests[0]?.instructions).toMatch(/data, not instructions/);
+  });
+
+  it('keeps the API key, the article and the provider words out of logs and records', async () => {
+    const lines: string[] = [];
+    const log = createJsonLog('test', (line) => lines.push(line));
+    const key = 'sk-test-SECRET-4242';
+    llm.respondWith(() => ({
+      status: 500,
+      headers: { 'retry-after-ms': '5' },
+      error: { message: `upstream saw ${SHORT}` },
+    }));
+    await drop(SHORT, { OPENAI_API_KEY: key }, log);
+    llm.respondWith(() => ({
+      status: 400,
+      error: { message: `bad request about ${SHORT}`, code: 'invalid_request' },
+    }));
+    const { outcome } = await drop(SHORT, { OPENAI_API_KEY: key }, log);
+    expect(errorCodeOf(outcome)).toBe('llm_rejected');
+    const record = JSON.stringify(outcome);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const text of [...lines, record]) {
+      expect(text).not.toContain(key);
+      expect(text).not.toContain('加强组织领导');
+      expect(text).not.toContain('upstream saw');
+    }
+    expect(llm.requests[0]?.body.model).toBe('gpt-4.1-mini');
   });
 });
