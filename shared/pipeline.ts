@@ -221,9 +221,12 @@ function errorRecord(
   });
 }
 
-/** Runs the engine on decoded text and grounds what it returns. */
-async function digestContent(
-  deps: PipelineDeps,
+/**
+ * Runs the engine on decoded text and grounds what it returns: the pipeline's work on one
+ * content, without storage (the evaluation harness and the benchmarks call it directly).
+ */
+export async function digestContent(
+  deps: Pick<PipelineDeps, 'engine'>,
   text: string,
   format: Format,
 ): Promise<DigestBody> {
