@@ -1,5 +1,5 @@
 import type { EngineInfo } from '../contract';
-import { isWide, SENTENCE_END } from '../text/chars';
+import { type ArticleLayout, cleanSentence, leadingTitle, splitArticles } from '../text/layout';
 import { type Sentence, splitSentences } from '../text/segment';
 import {
   configHash,
@@ -14,9 +14,9 @@ import {
 export const EXTRACTIVE_VERSION = 'extractive-1';
 
 export interface ExtractiveOptions {
-  /** Summary length budget for wide scripts (CJK), in characters. Default 180. */
+  /** Longest summary for wide scripts (CJK), in characters. Default 300. */
   summaryChars?: number;
-  /** Summary length budget for Latin scripts, in words. Default 60. */
+  /** Longest summary for Latin scripts, in words. Default 120. */
   summaryWords?: number;
   /** How many key points per article. Default 5. */
   keyPoints?: number;
@@ -43,10 +43,32 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
   return {
     info,
     async digest(document) {
-      const article = digestArticle(document, budget);
+      const { normalized, language } = document;
+      const near = (index: number) => normalized.toSource[index] ?? 0;
+      const layouts = splitArticles(normalized).map((layout) => readArticle(document, layout));
+      const articles = layouts.map(({ article, sentences }) => {
+        const ranked = rankSentences(sentences, language);
+        const size = sentences.reduce((n, s) => n + measure(s.text, language), 0);
+        return {
+          ...article,
+          summary: pickSummary(ranked, language, summaryLimit(size, language, budget)),
+          keyPoints: keyPointsOf(ranked, language, budget.keyPoints, near),
+          tasks: findTasks(sentences, language, near),
+        };
+      });
+      const all = layouts.flatMap((l) => l.sentences);
+      const size = all.reduce((n, s) => n + measure(s.text, language), 0);
+      const summary =
+        articles.length === 1
+          ? (articles[0]?.summary ?? '')
+          : pickSummary(
+              rankSentences(all, language),
+              language,
+              summaryLimit(size, language, budget),
+            );
       return {
-        summary: article.summary,
-        articles: [article],
+        summary,
+        articles,
         usage: { llmCalls: 0, inputTokens: 0, outputTokens: 0, estimatedCostUsd: 0 },
       };
     },
@@ -55,71 +77,71 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
 
 type Budget = { chars: number; words: number; keyPoints: number };
 
-/** Reporter credits and bylines as newspapers print them. */
-const CREDIT = [
-  /^[（(]\s*(?:本报)?(?:记者|通讯员|特约记者)[^（()）]*[）)]$/,
-  /^(?:本报记者|记者|通讯员)\s*\S{2,4}(?:\s+\S{2,4})*$/,
-  /^(?:文|图|撰文|摄影|文图)\s*[/／:：]/,
-  /^By\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}$/,
-];
-const CAPTION = /^(?:图为|图片|上图|下图|左图|右图|Photo:|Pictured:)/;
+/**
+ * Weights of centrality and position in a sentence's score. News and reports put what matters
+ * first; centrality keeps a long document's summary on its main subject. Tuned on the
+ * evaluation set's news and meetings (`npm run eval`).
+ */
+const W_CENTRAL = 0.3;
+const W_LEAD = 0.6;
 
-function isCredit(text: string): boolean {
-  return CREDIT.some((re) => re.test(text));
+/** Summary length: a share of the article, within the configured budget's bounds. */
+function summaryLimit(size: number, language: string, budget: Budget): number {
+  return language === 'zh'
+    ? Math.min(budget.chars, Math.max(80, Math.round(size * 0.08)))
+    : Math.min(budget.words, Math.max(35, Math.round(size * 0.08)));
 }
 
-function digestArticle(document: PreparedDocument, budget: Budget): DraftArticle {
+function measure(text: string, language: string): number {
+  return language === 'zh' ? text.length : text.split(/\s+/).length;
+}
+
+/** An article's sentences with page furniture removed, its title and bylines. */
+function readArticle(document: PreparedDocument, layout: ArticleLayout) {
   const { normalized, language } = document;
-  const { text, paragraphs } = normalized;
-  const near = (index: number) => normalized.toSource[index] ?? 0;
-
-  // Leading short lines without sentence punctuation are the title (one or two lines).
-  const titleParts: string[] = [];
-  let bodyFrom = 0;
-  for (const p of paragraphs) {
-    const line = text.slice(p.start, p.end);
-    if (titleParts.length >= 2 || !isHeadingLike(line) || isCredit(line)) break;
-    titleParts.push(line);
-    bodyFrom++;
-  }
-  const bylines: string[] = [];
-  const body = paragraphs.slice(bodyFrom).filter((p) => {
-    const line = text.slice(p.start, p.end);
-    if (isCredit(line)) {
-      bylines.push(line.replace(/^[（(]\s*|\s*[）)]$/g, ''));
-      return false;
+  const bylines = [...layout.bylines];
+  let title = layout.title;
+  const sentences: Sentence[] = [];
+  for (const raw of splitSentences(normalized.text, layout.paragraphs, language)) {
+    let sentence: Sentence | null = cleanSentence(raw);
+    if (sentence === null) continue;
+    if ('byline' in sentence && typeof sentence.byline === 'string') bylines.push(sentence.byline);
+    if (title === null && sentences.length === 0) {
+      const cut = leadingTitle(sentence);
+      if (cut > 0) {
+        title = sentence.text.slice(0, cut).trim();
+        sentence = { ...sentence, text: sentence.text.slice(cut), start: sentence.start + cut };
+      }
     }
-    return !CAPTION.test(line);
-  });
+    sentences.push({
+      text: sentence.text,
+      start: sentence.start,
+      end: sentence.end,
+      paragraph: sentence.paragraph,
+    });
+  }
+  const article: Omit<DraftArticle, 'summary' | 'keyPoints' | 'tasks'> = {
+    title,
+    byline: bylines.length > 0 ? [...new Set(bylines)].join('; ') : null,
+  };
+  return { article, sentences };
+}
 
-  const sentences = splitSentences(text, body, language).filter(
-    (s) => !CAPTION.test(s.text) && !isCredit(s.text),
-  );
-  const ranked = rankSentences(sentences, language);
-  const wide = language === 'zh';
-  const summary = pickSummary(ranked, wide, budget);
-  const keyPoints: DraftKeyPoint[] = ranked
-    .filter((r) => r.sentence.text.length >= (wide ? 12 : 40))
-    .slice(0, budget.keyPoints)
+function keyPointsOf(
+  ranked: Ranked[],
+  language: string,
+  count: number,
+  near: (i: number) => number,
+): DraftKeyPoint[] {
+  return ranked
+    .filter((r) => r.score > 0 && r.sentence.text.length >= (language === 'zh' ? 12 : 40))
+    .slice(0, count)
     .sort((a, b) => a.sentence.start - b.sentence.start)
     .map(({ sentence }) => ({
       point: stripEnd(sentence.text),
       quote: sentence.text,
       near: near(sentence.start),
     }));
-
-  return {
-    title: titleParts.length > 0 ? titleParts.join(' ') : null,
-    byline: bylines.length > 0 ? [...new Set(bylines)].join('; ') : null,
-    summary,
-    keyPoints,
-    tasks: findTasks(sentences, near),
-  };
-}
-
-function isHeadingLike(line: string): boolean {
-  const limit = isWide(line[0]) ? 40 : 120;
-  return line.length <= limit && !SENTENCE_END.test(line) && !/[，,。]$/.test(line);
 }
 
 function stripEnd(text: string): string {
@@ -161,7 +183,7 @@ function rankSentences(sentences: Sentence[], language: string): Ranked[] {
   let centroidNorm = 0;
   for (const n of centroid.values()) centroidNorm += n * n;
   centroidNorm = Math.sqrt(centroidNorm) || 1;
-  const minLength = language === 'zh' ? 10 : 30;
+  const minLength = language === 'zh' ? 16 : 30;
   let previousParagraph = -1;
   return sentences
     .map((sentence, i) => {
@@ -177,20 +199,24 @@ function rankSentences(sentences: Sentence[], language: string): Ranked[] {
       const opensParagraph = sentence.paragraph !== previousParagraph;
       previousParagraph = sentence.paragraph;
       const tooShort = sentence.text.length < minLength;
-      const score = tooShort ? 0 : centrality * 0.6 + lead * 0.3 + (opensParagraph ? 0.1 : 0);
+      // Lists of names and places (many commas, few verbs) inform less than their length says.
+      const commas = (sentence.text.match(/[,，、]/g) ?? []).length;
+      const listy =
+        commas >= 6 && commas / Math.max(1, measure(sentence.text, language)) > 0.15 ? 0.5 : 1;
+      const score = tooShort
+        ? 0
+        : (centrality * W_CENTRAL + lead * W_LEAD + (opensParagraph ? 0.1 : 0)) * listy;
       return { sentence, score };
     })
     .sort((a, b) => b.score - a.score);
 }
 
-function pickSummary(ranked: Ranked[], wide: boolean, budget: Budget): string {
-  const size = (t: string) => (wide ? t.length : t.split(/\s+/).length);
-  const limit = wide ? budget.chars : budget.words;
+function pickSummary(ranked: Ranked[], language: string, limit: number): string {
   const chosen: Sentence[] = [];
   let used = 0;
   for (const { sentence, score } of ranked) {
     if (score <= 0) break;
-    const n = size(sentence.text);
+    const n = measure(sentence.text, language);
     if (used + n > limit && chosen.length > 0) continue;
     chosen.push(sentence);
     used += n;
@@ -199,7 +225,7 @@ function pickSummary(ranked: Ranked[], wide: boolean, budget: Budget): string {
   return chosen
     .sort((a, b) => a.start - b.start)
     .map((s) => s.text)
-    .join(wide ? '' : ' ');
+    .join(language === 'zh' ? '' : ' ');
 }
 
 // --- tasks -----------------------------------------------------------------------------------
@@ -225,44 +251,87 @@ function chineseNumber(s: string): number {
 }
 
 const CN = '[一二三四五六七八九十]{1,3}';
-/** Ordinal markers that open an enumerated item, by family. */
+/**
+ * Ordinal markers that open an enumerated item, by family, with the family's level in a
+ * document's outline: 一、 sections, （一） items, 1. sub-items, (1) details; 一是/第一/首先
+ * and bullets are enumerations within a passage.
+ */
 const MARKERS: ReadonlyArray<{
   family: string;
+  level: number;
   re: RegExp;
   number: (m: RegExpExecArray) => number;
 }> = [
-  { family: 'shi', re: new RegExp(`^(${CN})是`), number: (m) => chineseNumber(m[1] ?? '') },
+  {
+    family: 'shi',
+    level: 5,
+    re: new RegExp(`^(${CN})是`),
+    number: (m) => chineseNumber(m[1] ?? ''),
+  },
   {
     family: 'di',
+    level: 5,
     re: new RegExp(`^第(${CN})(?:是|[，,、：:])`),
     number: (m) => chineseNumber(m[1] ?? ''),
   },
   {
     family: 'paren-cn',
+    level: 2,
     re: new RegExp(`^[（(](${CN})[）)]`),
     number: (m) => chineseNumber(m[1] ?? ''),
   },
-  { family: 'dun', re: new RegExp(`^(${CN})、`), number: (m) => chineseNumber(m[1] ?? '') },
-  { family: 'paren-num', re: /^[（(](\d{1,2})[）)]/, number: (m) => Number(m[1]) },
-  { family: 'num', re: /^(\d{1,2})(?:[.．、]|\)(?!\S*\)))\s*(?!\d)/, number: (m) => Number(m[1]) },
-  { family: 'bullet', re: /^[-•·●▪*]\s+/, number: () => 0 },
+  {
+    family: 'dun',
+    level: 1,
+    re: new RegExp(`^(${CN})、`),
+    number: (m) => chineseNumber(m[1] ?? ''),
+  },
+  { family: 'paren-num', level: 4, re: /^[（(](\d{1,2})[）)]/, number: (m) => Number(m[1]) },
+  {
+    family: 'num',
+    level: 3,
+    re: /^(\d{1,2})(?:[.．、]|\)(?!\S*\)))\s*(?!\d)/,
+    number: (m) => Number(m[1]),
+  },
+  {
+    family: 'order',
+    level: 5,
+    re: /^(首先|其次|再次|然后|最后)[，,、]?/u,
+    number: (m) => ({ 首先: 1, 其次: 2, 再次: 3, 然后: 3, 最后: 4 })[m[1] as '首先'] ?? 0,
+  },
+  { family: 'bullet', level: 5, re: /^[-•·●▪*]\s+/, number: () => 0 },
 ];
+
+/** Headings of a document's framing sections: their items are not tasks. */
+const PREAMBLE =
+  /^(?:总体要求|指导思想|基本原则|主要目标|发展目标|工作目标|总体目标|目标任务|重要意义|适用范围|基本思路|总体思路|工作原则|有关要求)/u;
 
 interface Candidate {
   family: string;
+  level: number;
   number: number;
   sentence: Sentence;
   markerLength: number;
 }
 
-/** Tasks from the text's own enumerations: runs of the same marker family counting up from one. */
-function findTasks(sentences: Sentence[], near: (index: number) => number): DraftTask[] {
+/**
+ * Tasks from the text's own enumerations: runs of one marker family counting up from one. In an
+ * outline (一、 sections with items below them), the items of the level right below the sections
+ * are the tasks, not the sections nor their sub-items, and items of framing sections (总体要求,
+ * 基本原则…) are left out. Without enumerations: clauses opening with the same verb (抓…) and,
+ * in English, sentences that commit someone (will, must, should).
+ */
+function findTasks(
+  sentences: Sentence[],
+  language: string,
+  near: (index: number) => number,
+): DraftTask[] {
   const candidates: Candidate[] = [];
   for (const sentence of openings(sentences)) {
-    for (const { family, re, number } of MARKERS) {
+    for (const { family, level, re, number } of MARKERS) {
       const m = re.exec(sentence.text);
       if (m) {
-        candidates.push({ family, number: number(m), sentence, markerLength: m[0].length });
+        candidates.push({ family, level, number: number(m), sentence, markerLength: m[0].length });
         break;
       }
     }
@@ -287,14 +356,51 @@ function findTasks(sentences: Sentence[], near: (index: number) => number): Draf
     }
     flush();
   }
-  const tasks = items
-    .sort((a, b) => a.sentence.start - b.sentence.start)
-    .map((c) => taskFrom(c.sentence, c.markerLength, near));
-  tasks.push(...verbSeries(sentences, near));
+  const sections = items.filter((c) => c.level === 1);
+  const levels = [...new Set(items.map((c) => c.level))].sort((a, b) => a - b);
+  const taskLevel = sections.length > 0 ? (levels.find((l) => l > 1) ?? 1) : levels[0];
+  const sectionOf = (c: Candidate) =>
+    sections.filter((s) => s.sentence.start <= c.sentence.start).at(-1);
+  const heading = (c: Candidate) => c.sentence.text.slice(c.markerLength);
+  const chosen = items.filter(
+    (c) =>
+      c.level === taskLevel &&
+      !PREAMBLE.test(heading(c)) &&
+      !(c !== sectionOf(c) && PREAMBLE.test(heading(sectionOf(c) ?? c).replace(/^.*?、/u, ''))),
+  );
+  chosen.sort((a, b) => a.sentence.start - b.sentence.start);
+  const tasks = chosen.map((c, i) =>
+    taskFrom(
+      c.sentence,
+      c.markerLength,
+      near,
+      itemBody(sentences, c.sentence, chosen[i + 1]?.sentence),
+    ),
+  );
+  if (tasks.length === 0) tasks.push(...verbSeries(sentences, near));
+  if (tasks.length === 0 && language === 'en') tasks.push(...commitments(sentences, near));
   const seen = new Set<string>();
   return tasks
     .filter((t) => t.task.length >= 2 && !seen.has(t.task) && seen.add(t.task))
     .sort((a, b) => (a.near ?? 0) - (b.near ?? 0));
+}
+
+const COMMITMENT =
+  /\b(?:will|must|should|shall|needs? to|plans? to|(?:is|are) to|(?:is|are) required to)\s+(?!be\s+(?:a|an|the)\b)[a-z]/i;
+
+/** English sentences in which someone commits to or is told to act. */
+function commitments(sentences: Sentence[], near: (index: number) => number): DraftTask[] {
+  return sentences
+    .filter((s) => COMMITMENT.test(s.text) && s.text.length >= 30 && s.text.length <= 240)
+    .filter((s) => !/["“”]|\bsaid\b|\bsays\b|\?$/.test(s.text))
+    .slice(0, 8)
+    .map((s) => ({
+      task: stripEnd(s.text),
+      owner: null,
+      deadline: findDeadline(s.text),
+      quote: s.text,
+      near: near(s.start),
+    }));
 }
 
 /**
@@ -318,6 +424,7 @@ function taskFrom(
   sentence: Sentence,
   markerLength: number,
   near: (i: number) => number,
+  body: string = sentence.text,
 ): DraftTask {
   const rest = sentence.text.slice(markerLength);
   let heading = rest.split(/(?<=[。！？!?；;])/u)[0] ?? rest;
@@ -329,11 +436,25 @@ function taskFrom(
   const quote = sentence.text.slice(0, markerLength + rest.indexOf(heading) + heading.length);
   return {
     task: stripEnd(heading),
-    owner: findOwner(sentence.text),
-    deadline: findDeadline(sentence.text),
+    owner: findOwner(body),
+    deadline: findDeadline(body),
     quote: stripEnd(quote),
     near: near(sentence.start),
   };
+}
+
+/** An item's text: from its marker up to the next item, within its paragraph (600 chars at most). */
+function itemBody(sentences: Sentence[], item: Sentence, next: Sentence | undefined): string {
+  return sentences
+    .filter(
+      (s) =>
+        s.paragraph === item.paragraph &&
+        s.end > item.start &&
+        (next === undefined || s.start < next.start || next.paragraph !== item.paragraph),
+    )
+    .map((s) => (s.start < item.start ? s.text.slice(item.start - s.start) : s.text))
+    .join('')
+    .slice(0, 600);
 }
 
 const SERIES_VERBS = ['抓'];
@@ -373,6 +494,7 @@ function verbSeries(sentences: Sentence[], near: (i: number) => number): DraftTa
 
 function findOwner(text: string): string | null {
   const m =
+    /[（(]([^（）()]{2,40}?)(?:按职责分工)?(?:负责|牵头)[^（）()]{0,10}[）)]/u.exec(text) ??
     /由([^，,。；;]{2,24}?)(?:牵头|负责)/u.exec(text) ??
     /(?:牵头单位|责任单位|负责单位)[:：]\s*([^，,。；;）)]{2,30})/u.exec(text) ??
     /^([^，,。；;]{2,16}?)(?:牵头|负责)/u.exec(text);

@@ -36,7 +36,7 @@ describe('article-digest run', () => {
       env,
       cwd: dir,
     });
-    expect(stdout).toMatch(/incoming\/000_ec775d6fbf83bfac\.txt\s+digest\s+1\s+\d+\s+extractive/);
+    expect(stdout).toMatch(/incoming\/000_ec775d6fbf83bfac\.txt\s+digest\s+2\s+8\s+extractive/);
     expect(stdout).toMatch(/incoming\/sub\/report\.png\s+error: binary_input/);
     expect(existsSync(join(out, 'digests', `${SAMPLE_000}.json`))).toBe(true);
     expect(existsSync(join(out, 'errors', 'sub', 'report.png.json'))).toBe(true);

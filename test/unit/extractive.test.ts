@@ -83,4 +83,60 @@ describe('extractive engine', () => {
     for (const sentence of summary.split(/(?<=。)/))
       expect(flat).toContain(sentence.replace(/\s+/g, ''));
   });
+
+  it('splits sample 000 into its two articles, the second titled from the bottom of the page', async () => {
+    const { articles } = await engine.digest(prepare(sampleText(SAMPLE_000)));
+    expect(articles.map((a) => a.title)).toEqual([
+      '以绝对忠诚服务大局 以决战姿态推动落实',
+      '坚决打好清廉新区攻坚战 护航西海岸经济社会发展',
+    ]);
+    expect(articles[0]?.byline).toBe('本报记者 宋迎迎 整理');
+    expect(articles[1]?.byline).toContain('仲伟富');
+    expect(articles.map((a) => a.tasks.length)).toEqual([4, 4]);
+  });
+
+  it('reads the title, byline and section headings of one-line sample 004 as furniture', async () => {
+    const { articles } = await engine.digest(prepare(sampleText(SAMPLE_004)));
+    expect(articles).toHaveLength(1);
+    const [article] = articles;
+    expect(article?.title).toBe('重构良好政治生态 重整旗鼓再出发');
+    expect(article?.byline).toBe('文/张茂盛 梁永超 图/郭永乐 李伟杰');
+    const written = [
+      article?.summary,
+      ...(article?.keyPoints.map((k) => k.point) ?? []),
+      ...(article?.tasks.map((t) => t.task) ?? []),
+    ].join('\n');
+    for (const furniture of ['文/', '图为', '张茂盛', '不进则退 抢抓机遇谋发展', '树信心干实事']) {
+      expect(written).not.toContain(furniture);
+    }
+  });
+
+  it("takes the items below an outline's sections as tasks, leaving out framing sections and sub-items", async () => {
+    const text = [
+      '关于推进某项工作的意见',
+      '一、总体要求',
+      '（一）指导思想。以新发展理念为指导。',
+      '（二）基本原则。坚持统筹推进。',
+      '二、重点任务',
+      '（三）完善创新体系。加快推进装备创新。1.建设实验室。2.培育人才。',
+      '（四）优化产业布局。鼓励企业转型。（工业和信息化部、发展改革委负责）',
+      '三、保障措施',
+      '（五）加强组织领导。各地区要建立协调机制，2020年底前完成。',
+    ].join('\n');
+    const { articles } = await engine.digest(prepare(text));
+    const tasks = articles.flatMap((a) => a.tasks);
+    expect(tasks.map((t) => t.task)).toEqual(['完善创新体系', '优化产业布局', '加强组织领导']);
+    expect(tasks[1]?.owner).toBe('工业和信息化部、发展改革委');
+    expect(tasks[2]?.deadline).toBe('2020年底前');
+  });
+
+  it('takes English sentences that commit someone as tasks when there is no list', async () => {
+    const text =
+      'The council met on Tuesday. The transport department will resurface Main Street by June 2027. Residents said they were pleased. Contractors must keep one lane open at all times.';
+    const { articles } = await engine.digest(prepare(text));
+    expect(articles[0]?.tasks.map((t) => t.task)).toEqual([
+      'The transport department will resurface Main Street by June 2027',
+      'Contractors must keep one lane open at all times',
+    ]);
+  });
 });
