@@ -457,7 +457,7 @@ function itemBody(sentences: Sentence[], item: Sentence, next: Sentence | undefi
     .slice(0, 600);
 }
 
-const SERIES_VERBS = ['抓'];
+const SERIES_VERBS = ['抓', '要', '将'];
 const SERIES_PREFIX = /^(?:此外|同时|另外|还|并|要|着力|重点|继续|持续|坚持|切实){0,3}$/u;
 
 /** Tasks written as a series of clauses that open with the same verb: 抓干部教育…抓作风建设…. */

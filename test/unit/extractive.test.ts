@@ -139,4 +139,9 @@ describe('extractive engine', () => {
       'Contractors must keep one lane open at all times',
     ]);
   });
+
+  it('reads a series of clauses opening with 要 as tasks', async () => {
+    const tasks = await tasksOf('会议指出，要加强组织领导，要完善工作机制；要强化督查考核。');
+    expect(tasks).toEqual(['要加强组织领导', '要完善工作机制', '要强化督查考核']);
+  });
 });
