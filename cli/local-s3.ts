@@ -2,11 +2,13 @@
  * The embedded S3-compatible server of local mode (s3rver on loopback), and the bridge that turns
  * its ObjectCreated notifications into SQS events the way S3 → SQS → Lambda delivers them.
  */
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 import { encodeEventKey } from '../shared/keys';
 import { createS3Client } from './s3-client';
 
@@ -40,32 +42,44 @@ export interface SqsEventLike {
 }
 
 /**
- * Starts s3rver on 127.0.0.1 with one bucket, storing objects in a fresh temporary folder that is
- * removed on close. `port` 0 (the default) picks a free port.
+ * Starts s3rver on 127.0.0.1 with one bucket, in a child process, storing objects in a fresh
+ * temporary folder (in memory where /dev/shm exists) that is removed on close. `port` 0 (the
+ * default) picks a free port.
  */
 export async function startLocalS3(options: { bucket: string; port?: number }): Promise<LocalS3> {
-  const directory = await mkdtemp(join(tmpdir(), 'article-digest-s3-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: options.port ?? 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: options.bucket }],
+  const directory = await mkdtemp(
+    join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'article-digest-s3-'),
+  );
+  const child = fork(CHILD, [directory, options.bucket, String(options.port ?? 0)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const address = await server.run();
-  const endpoint = `http://127.0.0.1:${address.port}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    const onMessage = (message: ChildMessage) => {
+      if (message.type === 'ready') {
+        child.off('exit', onExit);
+        resolve(message.port);
+      }
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`the local S3 server exited (${code})`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
   let sequence = 0;
   return {
     endpoint,
     bucket: options.bucket,
     client: createS3Client({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS }),
     onObjectCreated(prefix, listener) {
-      server.on('event', (notification: RawNotification) => {
+      child.on('message', (message: ChildMessage) => {
+        if (message.type !== 'event') return;
+        const { notification } = message;
         const created = notification.Records.filter(
           (r) => r.eventName.startsWith('ObjectCreated:') && r.s3.object.key.startsWith(prefix),
         );
-        notification.Records = created;
         if (created.length === 0) return;
+        notification.Records = created;
         // s3rver puts raw keys in its events; S3 URL-encodes them. Deliver what S3 would.
         for (const record of created) record.s3.object.key = encodeEventKey(record.s3.object.key);
         sequence++;
@@ -81,8 +95,18 @@ export async function startLocalS3(options: { bucket: string; port?: number }): 
       });
     },
     async close() {
-      await server.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.send({ type: 'close' });
+        await exited;
+      }
       await rm(directory, { recursive: true, force: true });
     },
   };
 }
+
+type ChildMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'event'; notification: RawNotification };
+
+const CHILD = fileURLToPath(new URL('./s3-server-child.mjs', import.meta.url));

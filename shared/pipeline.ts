@@ -118,17 +118,31 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
     const fullSource = { ...sourceRef(ref, source), ...source } as Source;
 
     const { configHash } = deps.engine.info;
+    const unchanged = async (): Promise<Outcome | null> => {
+      const existing = await readJson(store, ref.bucket, outputKey, Digest);
+      const same =
+        existing?.source.sha256 === fullSource.sha256 && existing.engine.configHash === configHash;
+      return existing && same ? { status: 'unchanged', key: outputKey, digest: existing } : null;
+    };
+    const already = await unchanged();
+    if (already) return already;
+
+    // Engines that spend money keep every result in the content-hash index.
     const indexKey = `${settings.cachePrefix}${configHash}/${fullSource.sha256}.json`;
-    let body = await readJson(store, ref.bucket, indexKey, DigestBody);
+    let body = deps.engine.costly ? await readJson(store, ref.bucket, indexKey, DigestBody) : null;
     let spent = body === null;
     if (body === null) {
       const running = deps.inflight?.get(indexKey);
       if (running) {
         body = await running;
         spent = false;
+        // A duplicate delivery of this very object: the first one has written the digest.
+        const written = await unchanged();
+        if (written) return written;
       } else {
         const run = digestContent(deps, decoded.text, fullSource.format).then(async (result) => {
-          await store.put(ref.bucket, indexKey, JSON.stringify(result), JSON_TYPE);
+          if (deps.engine.costly)
+            await store.put(ref.bucket, indexKey, JSON.stringify(result), JSON_TYPE);
           return result;
         });
         deps.inflight?.set(indexKey, run);
@@ -137,15 +151,6 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
         } finally {
           deps.inflight?.delete(indexKey);
         }
-      }
-    }
-    if (!spent) {
-      const existing = await readJson(store, ref.bucket, outputKey, Digest);
-      if (
-        existing?.source.sha256 === fullSource.sha256 &&
-        existing.engine.configHash === configHash
-      ) {
-        return { status: 'unchanged', key: outputKey, digest: existing };
       }
     }
     const digest = Digest.parse({

@@ -57,5 +57,10 @@ export function configHash(configuration: Record<string, unknown>): string {
 /** Turns a document into a draft digest. Implementations: extractive (offline), openai. */
 export interface Engine {
   readonly info: EngineInfo;
+  /**
+   * Whether a run costs money (an LLM): its results are then kept in the content-hash index so
+   * the same content is never paid for twice. A free engine is simply run again.
+   */
+  readonly costly: boolean;
   digest(document: PreparedDocument): Promise<EngineResult>;
 }

@@ -42,6 +42,7 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
   };
   return {
     info,
+    costly: false,
     async digest(document) {
       const { normalized, language } = document;
       const near = (index: number) => normalized.toSource[index] ?? 0;

@@ -168,6 +168,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
 
   return {
     info,
+    costly: true,
     async digest(document): Promise<EngineResult> {
       const count = await loadTokenCounter();
       const { normalized } = document;

@@ -1,0 +1,446 @@
+/**
+ * `npm run bench`: how fast and how cheap, measured as ratios within one run (these machines are
+ * noisy). Prints a table and writes bench/results.json. `--quick` is the smoke version CI runs.
+ *
+ * 1. LLM economy against the local OpenAI-compatible test server.
+ * 2. A backlog through local mode under a requests-per-minute limit, for several concurrencies.
+ * 3. CPU beyond the LLM per document size.
+ * 4. Cold start proxy: the deployed bundle against a naive bundle of the same libraries.
+ * 5. Local offline throughput through the embedded S3 server.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { App } from 'aws-cdk-lib';
+import { build } from 'esbuild';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { DigestStack } from '../cdk/digest-stack';
+import { type ProcessedRow, startLocalSession } from '../cli/local-run';
+import { LOCAL_CREDENTIALS } from '../cli/local-s3';
+import { parseConfig } from '../shared/config';
+import { Digest } from '../shared/contract';
+import { createEngine } from '../shared/engines';
+import type { Engine } from '../shared/engines/engine';
+import { createExtractiveEngine } from '../shared/engines/extractive';
+import { silentLog } from '../shared/log';
+import { digestContent } from '../shared/pipeline';
+import { decodeText } from '../shared/text/decode';
+import { normalize } from '../shared/text/normalize';
+import { splitSentences } from '../shared/text/segment';
+import { followSchema, type Responder, startFakeOpenAi } from '../test/support/fake-openai';
+import { longReport } from '../test/support/long-report';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const QUICK = process.argv.includes('--quick');
+const results: Record<string, unknown> = {
+  quick: QUICK,
+  node: process.version,
+  when: new Date().toISOString(),
+};
+const out = (line = '') => console.log(line);
+const fixed = (x: number, digits = 1) => x.toFixed(digits);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+// --- 1. LLM economy ------------------------------------------------------------------------
+async function llmEconomy() {
+  const llm = await startFakeOpenAi();
+  const chunkTokens = 12_000;
+  const config = parseConfig({
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_BASE_URL: llm.baseURL,
+    LLM_CHUNK_TOKENS: String(chunkTokens),
+  });
+  const engine = await createEngine(config);
+  const docs: Array<[string, string]> = [
+    ['sample 000', readFileSync(resolve(ROOT, 'samples', '000_ec775d6fbf83bfac.txt'), 'utf8')],
+    ['sample 004', readFileSync(resolve(ROOT, 'samples', '004_9c44e55c456fc08c.txt'), 'utf8')],
+    [
+      'short English article',
+      'The city council approved the new flood plan on Monday. 1. The highways team will clear all drains by March. 2. Residents must register for flood alerts. 3. The budget office will publish quarterly costs.',
+    ],
+    ['33,000-character report', longReport()],
+  ];
+  const rows = [];
+  for (const [name, text] of docs) {
+    llm.requests.length = 0;
+    await digestContent({ engine }, text, 'text');
+    const tokens = countTokens(text);
+    const overheads = llm.requests.map((r) => {
+      const prompt =
+        r.body.messages.map((m) => m.content).join('\n') + JSON.stringify(r.body.response_format);
+      return countTokens(prompt) - countTokens(r.document);
+    });
+    const allowed = tokens <= chunkTokens ? 1 : Math.ceil(tokens / chunkTokens) + 1;
+    rows.push({
+      document: name,
+      tokens,
+      calls: llm.requests.length,
+      callsAllowed: allowed,
+      overheadMax: Math.max(...overheads),
+      overheadMean: Math.round(overheads.reduce((a, b) => a + b, 0) / overheads.length),
+      met: llm.requests.length <= allowed && Math.max(...overheads) <= 600,
+    });
+  }
+  await llm.close();
+  out('## 1. LLM economy (local OpenAI-compatible server, chunk budget 12,000 tokens)');
+  out();
+  out('| document | tokens | calls | allowed | overhead tokens/call (max, mean) | met |');
+  out('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    out(
+      `| ${r.document} | ${r.tokens} | ${r.calls} | ${r.callsAllowed} | ${r.overheadMax}, ${r.overheadMean} | ${r.met ? 'yes' : 'no'} |`,
+    );
+  }
+  out();
+  results.llmEconomy = rows;
+}
+
+// --- 2. Backlog under a rate limit ---------------------------------------------------------------
+function rateLimited(perSecond: number): { responder: Responder; accepted: number[] } {
+  const accepted: number[] = [];
+  const responder: Responder = (request, n) => {
+    const now = Date.now();
+    while (accepted.length > 0 && (accepted[0] ?? 0) <= now - 1000) accepted.shift();
+    if (accepted.length >= perSecond) {
+      const wait = (accepted[0] ?? now) + 1000 - now;
+      return { status: 429, headers: { 'retry-after-ms': String(Math.max(1, wait)) } };
+    }
+    accepted.push(now);
+    return followSchema(request, n);
+  };
+  return { responder, accepted };
+}
+
+async function backlog() {
+  const documents = QUICK ? 60 : 320;
+  const rpm = QUICK ? 1200 : 1200;
+  const perSecond = rpm / 60;
+  const settings = QUICK ? [4] : [1, 2, 4, 8];
+  const rows = [];
+  for (const concurrency of settings) {
+    const { responder } = rateLimited(perSecond);
+    const llm = await startFakeOpenAi(responder);
+    const config = parseConfig({
+      OPENAI_API_KEY: 'sk-bench',
+      OPENAI_BASE_URL: llm.baseURL,
+      OPENAI_MAX_RETRIES: '5',
+      CACHE_PREFIX: `cache-${concurrency}/`,
+    });
+    const done: ProcessedRow[] = [];
+    const session = await startLocalSession({
+      config,
+      engine: await createEngine(config),
+      log: silentLog,
+      concurrency,
+      maxReceives: 5,
+      retryDelayMs: 50,
+      onRow: (row) => done.push(row),
+    });
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: documents }, (_, i) =>
+        session.s3.client.send(
+          new PutObjectCommand({
+            Bucket: session.s3.bucket,
+            Key: `incoming/backlog/${i}.txt`,
+            Body: `第${i}号通知\n\n会议要求，一是抓好第${i}批项目建设。二是落实第${i}号文件任务。`,
+          }),
+        ),
+      ),
+    );
+    await session.idle();
+    const seconds = (performance.now() - started) / 1000;
+    const digested = done.filter((r) => r.outcome.status === 'digested').length;
+    const lost = documents - digested;
+    const throughput = digested / seconds;
+    rows.push({
+      concurrency,
+      documents,
+      rpmLimit: rpm,
+      seconds: Number(fixed(seconds)),
+      perMinute: Math.round(throughput * 60),
+      fractionOfLimit: Number(fixed(throughput / perSecond, 2)),
+      lost,
+      requests: llm.requests.length,
+    });
+    await session.close();
+    await llm.close();
+  }
+  out(
+    `## 2. Backlog under a rate limit (${documents} documents, ${rpm} requests/minute enforced with 429 + retry-after)`,
+  );
+  out();
+  out(
+    '| concurrency | seconds | documents/minute | fraction of limit | lost | LLM requests (incl. 429s) |',
+  );
+  out('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    out(
+      `| ${r.concurrency} | ${r.seconds} | ${r.perMinute} | ${r.fractionOfLimit} | ${r.lost} | ${r.requests} |`,
+    );
+  }
+  out();
+  results.backlog = rows;
+}
+
+// --- 3. CPU beyond the LLM -------------------------------------------------------------------------
+/** An engine that answers instantly with quotes of the document, as an LLM would: no network. */
+function replayEngine(): Engine {
+  return {
+    info: {
+      name: 'openai',
+      model: 'replay',
+      promptVersion: 'bench',
+      configHash: '0000000000000000',
+    },
+    costly: false,
+    async digest(document) {
+      const sentences = splitSentences(
+        document.normalized.text,
+        document.normalized.paragraphs,
+        document.language,
+      );
+      const step = Math.max(1, Math.floor(sentences.length / 20));
+      const picked = sentences.filter((_, i) => i % step === 0).slice(0, 20);
+      return {
+        summary: picked
+          .slice(0, 3)
+          .map((s) => s.text)
+          .join(''),
+        articles: [
+          {
+            title: null,
+            byline: null,
+            summary: picked[0]?.text ?? '',
+            keyPoints: picked
+              .slice(0, 5)
+              .map((s) => ({ point: s.text, quote: s.text.slice(0, 40) })),
+            tasks: picked.map((s) => ({
+              task: s.text.slice(0, 20),
+              owner: null,
+              deadline: null,
+              quote: s.text.slice(0, 40),
+            })),
+          },
+        ],
+        usage: { llmCalls: 1, inputTokens: 0, outputTokens: 0, estimatedCostUsd: null },
+      };
+    },
+  };
+}
+
+async function cpu() {
+  const base = readFileSync(resolve(ROOT, 'samples', '000_ec775d6fbf83bfac.txt'));
+  const sizes = QUICK ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
+  const engines: Array<[string, Engine]> = [
+    ['replayed LLM answer', replayEngine()],
+    ['offline engine', createExtractiveEngine()],
+  ];
+  const rows = [];
+  for (const [label, engine] of engines) {
+    for (const size of sizes) {
+      const copies = Math.ceil(size / base.length);
+      const bytes = Buffer.concat(Array.from({ length: copies }, () => base)).subarray(0, size);
+      const runs = size >= 1_000_000 ? 3 : size >= 100_000 ? 5 : 20;
+      const times: number[] = [];
+      for (let i = 0; i < runs + 1; i++) {
+        const started = performance.now();
+        const decoded = decodeText(bytes);
+        const body = await digestContent({ engine }, decoded.text, 'text');
+        const digest = Digest.parse({
+          kind: 'digest',
+          schemaVersion: '1.0.0',
+          source: {
+            bucket: 'b',
+            key: 'k',
+            versionId: null,
+            etag: null,
+            bytes: size,
+            sha256: '0'.repeat(64),
+            encoding: decoded.encoding,
+            format: 'text',
+          },
+          ...body,
+          processedAt: new Date().toISOString(),
+        });
+        JSON.stringify(digest);
+        if (i > 0) times.push(performance.now() - started);
+      }
+      const ms = median(times);
+      rows.push({
+        engine: label,
+        bytes: size,
+        ms: Number(fixed(ms, 2)),
+        msPer10KB: Number(fixed((ms / size) * 10_000, 2)),
+      });
+    }
+  }
+  out(
+    '## 3. CPU beyond the LLM (decode, normalize, split, engine, ground, validate, serialize; median per document)',
+  );
+  out();
+  out('| engine | input | ms | ms per 10 KB |');
+  out('|---|---|---|---|');
+  for (const r of rows) out(`| ${r.engine} | ${r.bytes / 1000} KB | ${r.ms} | ${r.msPer10KB} |`);
+  const replay = rows.filter((r) => r.engine === 'replayed LLM answer');
+  const small = replay.find((r) => r.bytes === 10_000);
+  const large = replay.at(-1);
+  const growth = small && large ? large.ms / small.ms / (large.bytes / small.bytes) : 0;
+  out();
+  out(
+    `Growth from 10 KB to ${(large?.bytes ?? 0) / 1000} KB, per byte: ${fixed(growth, 2)} (1.0 is linear).`,
+  );
+  out();
+  results.cpu = { rows, growthPerByte: Number(fixed(growth, 2)) };
+}
+
+// --- 4. Cold start proxy ------------------------------------------------------------------------
+function importMs(file: string, env: Record<string, string>, runs: number): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...env,
+      },
+      encoding: 'utf8',
+    });
+    times.push(Number(stdout.trim().split('\n').at(-1)));
+  }
+  return median(times);
+}
+
+async function coldStart() {
+  const dir = mkdtempSync(join(tmpdir(), 'article-digest-bench-'));
+  const app = new App({ outdir: join(dir, 'cdk.out') });
+  new DigestStack(app, 'Bench', {
+    inputPrefix: 'incoming/',
+    outputPrefix: 'digests/',
+    errorPrefix: 'errors/',
+  });
+  const assembly = app.synth();
+  const asset = execFileSync('ls', [assembly.directory], { encoding: 'utf8' })
+    .split('\n')
+    .filter((name) => name.startsWith('asset.'))
+    .map((name) => join(assembly.directory, name))
+    .find((path) => {
+      try {
+        return statSync(join(path, 'index.mjs')).isFile();
+      } catch {
+        return false;
+      }
+    });
+  if (!asset) throw new Error('no function asset');
+  const ours = join(asset, 'index.mjs');
+  // The naive bundle: the same three libraries imported the usual way, built with the same flags.
+  const naiveEntry = join(dir, 'naive.mjs');
+  writeFileSync(
+    naiveEntry,
+    "import { S3Client, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';\nimport OpenAI from 'openai';\nimport { z } from 'zod';\nexport const handler = async () => ({ S3Client, GetObjectCommand, PutObjectCommand, OpenAI, z });\n",
+  );
+  const naive = join(dir, 'naive-bundle.mjs');
+  await build({
+    entryPoints: [naiveEntry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    outfile: naive,
+    nodePaths: [join(ROOT, 'node_modules')],
+    logLevel: 'error',
+  });
+  const runs = QUICK ? 3 : 9;
+  const env = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  };
+  const oursMs = importMs(ours, env, runs);
+  const naiveMs = importMs(naive, env, runs);
+  const row = {
+    handlerBytes: statSync(ours).size,
+    naiveBytes: statSync(naive).size,
+    handlerImportMs: Number(fixed(oursMs)),
+    naiveImportMs: Number(fixed(naiveMs)),
+    ratio: Number(fixed(oursMs / naiveMs, 2)),
+  };
+  out('## 4. Cold start proxy (import in a fresh Node process, median)');
+  out();
+  out('| bundle | size | import ms |');
+  out('|---|---|---|');
+  out(
+    `| deployed handler (cdk synth asset) | ${fixed(row.handlerBytes / 1024)} KiB | ${row.handlerImportMs} |`,
+  );
+  out(
+    `| naive: @aws-sdk/client-s3 + openai + zod, same esbuild flags | ${fixed(row.naiveBytes / 1024)} KiB | ${row.naiveImportMs} |`,
+  );
+  out();
+  out(`Ratio: ${row.ratio} (target ≤ 0.5).`);
+  out();
+  results.coldStart = row;
+}
+
+// --- 5. Local offline throughput --------------------------------------------------------------------
+async function localThroughput() {
+  const documents = QUICK ? 50 : 300;
+  const base = readFileSync(resolve(ROOT, 'samples', '004_9c44e55c456fc08c.txt'), 'utf8');
+  const done: ProcessedRow[] = [];
+  const session = await startLocalSession({
+    config: parseConfig({}),
+    engine: createExtractiveEngine(),
+    log: silentLog,
+    concurrency: 8,
+    onRow: (row) => done.push(row),
+  });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: documents }, (_, i) =>
+      session.s3.client.send(
+        new PutObjectCommand({
+          Bucket: session.s3.bucket,
+          Key: `incoming/local/${i}.txt`,
+          Body: `${i} ${base}`,
+        }),
+      ),
+    ),
+  );
+  await session.idle();
+  const seconds = (performance.now() - started) / 1000;
+  await session.close();
+  const digested = done.filter((r) => r.outcome.status === 'digested').length;
+  const row = {
+    documents,
+    digested,
+    seconds: Number(fixed(seconds, 2)),
+    perSecond: Number(fixed(digested / seconds)),
+  };
+  out(
+    `## 5. Local offline throughput (${documents} documents of ${fixed(Buffer.byteLength(base) / 1024)} KiB, embedded S3, offline engine)`,
+  );
+  out();
+  out(
+    `${row.digested} digested in ${row.seconds} s: **${row.perSecond} documents/s** (target ≥ 100/s).`,
+  );
+  out();
+  results.localThroughput = row;
+}
+
+out(`# Benchmarks${QUICK ? ' (quick)' : ''}`);
+out();
+await llmEconomy();
+await backlog();
+await cpu();
+await coldStart();
+await localThroughput();
+const file = resolve(ROOT, 'bench', QUICK ? 'results-quick.json' : 'results.json');
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+out(`Written to ${file.slice(ROOT.length + 1)}.`);
