@@ -27,7 +27,6 @@ import { createExtractiveEngine } from '../shared/engines/extractive';
 import { silentLog } from '../shared/log';
 import { digestContent } from '../shared/pipeline';
 import { decodeText } from '../shared/text/decode';
-import { normalize } from '../shared/text/normalize';
 import { splitSentences } from '../shared/text/segment';
 import { followSchema, type Responder, startFakeOpenAi } from '../test/support/fake-openai';
 import { longReport } from '../test/support/long-report';
@@ -297,21 +296,17 @@ async function cpu() {
 }
 
 // --- 4. Cold start proxy ------------------------------------------------------------------------
-function importMs(file: string, env: Record<string, string>, runs: number): number {
+function importMs(file: string, env: Record<string, string>): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        ...env,
-      },
-      encoding: 'utf8',
-    });
-    times.push(Number(stdout.trim().split('\n').at(-1)));
-  }
-  return median(times);
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+    },
+    encoding: 'utf8',
+  });
+  return Number(stdout.trim().split('\n').at(-1));
 }
 
 async function coldStart() {
@@ -358,14 +353,21 @@ async function coldStart() {
     nodePaths: [join(ROOT, 'node_modules')],
     logLevel: 'error',
   });
-  const runs = QUICK ? 3 : 9;
+  const runs = QUICK ? 3 : 11;
   const env = {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   };
-  const oursMs = importMs(ours, env, runs);
-  const naiveMs = importMs(naive, env, runs);
+  // Interleaved, so that a change in the machine's load affects both alike.
+  const oursTimes: number[] = [];
+  const naiveTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    oursTimes.push(importMs(ours, env));
+    naiveTimes.push(importMs(naive, env));
+  }
+  const oursMs = median(oursTimes);
+  const naiveMs = median(naiveTimes);
   const row = {
     handlerBytes: statSync(ours).size,
     naiveBytes: statSync(naive).size,
