@@ -29,6 +29,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
+import { DigestDashboard } from './digest-dashboard';
 import { DigestFunction, FUNCTION_TIMEOUT } from './digest-function';
 
 export interface DigestStackProps extends StackProps {
@@ -256,6 +257,8 @@ export class DigestStack extends Stack {
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       },
     );
+
+    new DigestDashboard(this, 'Dashboard', { fn, queue, deadLetters });
 
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'InputPrefix', { value: inputPrefix });

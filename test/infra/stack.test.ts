@@ -166,6 +166,24 @@ describe('DigestStack', () => {
     template.resourceCountIs('AWS::SNS::Topic', 0);
   });
 
+  it('has a dashboard of documents, error codes, tokens, cost, queue age and dead letters', () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]);
+    for (const metric of [
+      'DocumentsDigested',
+      'DocumentsRejected',
+      'ErrorCode',
+      'InputTokens',
+      'OutputTokens',
+      'EstimatedCostUsd',
+      'ApproximateAgeOfOldestMessage',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
+      expect(body).toContain(metric);
+    }
+  });
+
   it('exports the bucket, prefixes and queue URLs', () => {
     for (const name of [
       'BucketName',
