@@ -40,6 +40,8 @@ export interface LocalSessionOptions {
   engine: Engine;
   log: Log;
   port?: number;
+  /** Keep the bucket's objects in this folder across runs (watch mode). */
+  directory?: string;
   /** Messages processed at once, like the event source's maximum concurrency. Default 4. */
   concurrency?: number;
   /** Receives before a message counts as dead-lettered. Default 3. */
@@ -58,7 +60,11 @@ export interface LocalSessionOptions {
 export async function startLocalSession(options: LocalSessionOptions): Promise<LocalSession> {
   const maxReceives = options.maxReceives ?? 3;
   const retryDelayMs = options.retryDelayMs ?? 200;
-  const s3 = await startLocalS3({ bucket: LOCAL_BUCKET, port: options.port ?? 0 });
+  const s3 = await startLocalS3({
+    bucket: LOCAL_BUCKET,
+    port: options.port ?? 0,
+    ...(options.directory ? { directory: options.directory } : {}),
+  });
   const handler = createDigestHandler({
     store: createS3Store({
       region: LOCAL_REGION,

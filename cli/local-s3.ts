@@ -4,7 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,10 +46,16 @@ export interface SqsEventLike {
  * temporary folder (in memory where /dev/shm exists) that is removed on close. `port` 0 (the
  * default) picks a free port.
  */
-export async function startLocalS3(options: { bucket: string; port?: number }): Promise<LocalS3> {
-  const directory = await mkdtemp(
-    join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'article-digest-s3-'),
-  );
+export async function startLocalS3(options: {
+  bucket: string;
+  port?: number;
+  /** Keep objects in this folder across runs instead of a temporary one. */
+  directory?: string;
+}): Promise<LocalS3> {
+  const directory =
+    options.directory ??
+    (await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'article-digest-s3-')));
+  if (options.directory) await mkdir(options.directory, { recursive: true });
   const child = fork(CHILD, [directory, options.bucket, String(options.port ?? 0)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -100,7 +106,7 @@ export async function startLocalS3(options: { bucket: string; port?: number }): 
         child.send({ type: 'close' });
         await exited;
       }
-      await rm(directory, { recursive: true, force: true });
+      if (!options.directory) await rm(directory, { recursive: true, force: true });
     },
   };
 }

@@ -4,11 +4,16 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, parseConfig } from '../shared/config';
-import { createEngine } from '../shared/engines';
+import { createEngine, engineInfoFor } from '../shared/engines';
+import { priceFor } from '../shared/engines/prices';
 import { silentLog } from '../shared/log';
+import { backfill } from './backfill';
+import { startLocalQueue } from './local-queue';
 import {
   collectFiles,
+  LOCAL_BUCKET,
   mirrorObject,
   mirrorPrefixes,
   type ProcessedRow,
@@ -16,14 +21,29 @@ import {
   uploadFiles,
 } from './local-run';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-s3';
+import { createS3Client } from './s3-client';
 import { formatRow, formatTable } from './table';
 
 const USAGE = `Usage:
   article-digest run [files or folders...]   digest files locally (default: the sample articles)
   article-digest run --watch                 keep the local S3 server up and digest what is dropped
-Options:
-  --out DIR     where digests and error records are written (default: out)
-  --port N      port of the local S3 server with --watch (default: 4568)`;
+  article-digest backfill [options]          send objects already in a bucket through the queue again
+Options of run:
+  --out DIR         where digests and error records are written (default: out)
+  --port N          port of the local S3 server with --watch (default: 4568)
+  --queue-port N    port of the local queue with --watch (default: 4569)
+  --data DIR        where the watch server keeps the bucket across restarts (default: .local-s3)
+Options of backfill:
+  --local           against a running \`run --watch\` (its S3 server and queue on loopback)
+  --bucket NAME     the bucket (deployed: the stack output BucketName)
+  --queue-url URL   the queue (deployed: the stack output QueueUrl)
+  --prefix P        only keys under P (default: the input prefix)
+  --since ISO       only objects modified at or after this time
+  --until ISO       only objects modified at or before this time
+  --dry-run         print the count and estimated token cost, send nothing
+  --force           send unchanged objects too, and have them digested again
+The engine a digest should have been made with is the one the environment configures
+(DIGEST_ENGINE, OPENAI_MODEL, …), as for the function.`;
 
 const SAMPLES = resolve(import.meta.dirname, '..', 'samples');
 
@@ -35,6 +55,8 @@ async function run(argv: string[]): Promise<number> {
       watch: { type: 'boolean', default: false },
       out: { type: 'string', default: 'out' },
       port: { type: 'string', default: '4568' },
+      'queue-port': { type: 'string', default: '4569' },
+      data: { type: 'string', default: '.local-s3' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -55,6 +77,7 @@ async function run(argv: string[]): Promise<number> {
       engine,
       log: silentLog,
       port,
+      directory: resolve(values.data),
       onRow: (row) => {
         rows.push(row);
         print(formatRow(row));
@@ -63,6 +86,7 @@ async function run(argv: string[]): Promise<number> {
         }
       },
     });
+    const queue = await startLocalQueue(session.deliver, Number(values['queue-port']));
     const { endpoint, bucket } = session.s3;
     print(
       `Local S3 server: ${endpoint}  bucket: ${bucket}  engine: ${engine.info.name}${engine.info.model ? ` (${engine.info.model})` : ''}`,
@@ -73,13 +97,15 @@ async function run(argv: string[]): Promise<number> {
     print(
       `Drop a file:  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${endpoint} s3 cp article.txt s3://${bucket}/${config.pipeline.inputPrefix}`,
     );
+    print(`Queue (for backfill): ${queue.url}`);
     print(
-      `Digests appear under s3://${bucket}/${config.pipeline.outputPrefix} and in ${outDir}. Ctrl-C stops.`,
+      `Digests appear under s3://${bucket}/${config.pipeline.outputPrefix} and in ${outDir}; the bucket is kept in ${resolve(values.data)}. Ctrl-C stops.`,
     );
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', resolveStop);
       process.once('SIGTERM', resolveStop);
     });
+    await queue.close();
     await session.idle();
     await session.close();
     return 0;
@@ -126,10 +152,76 @@ async function run(argv: string[]): Promise<number> {
   return rows.every((r) => r.outcome.status !== 'unprocessed') ? 0 : 1;
 }
 
+async function backfillCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      local: { type: 'boolean', default: false },
+      bucket: { type: 'string' },
+      'queue-url': { type: 'string' },
+      prefix: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      port: { type: 'string', default: '4568' },
+      'queue-port': { type: 'string', default: '4569' },
+    },
+  });
+  const config = parseConfig(process.env);
+  const date = (value: string | undefined, name: string) => {
+    if (value === undefined) return undefined;
+    const parsed = new Date(value);
+    if (Number.isNaN(parsed.getTime()))
+      throw new ConfigError(`--${name} must be an ISO date, e.g. 2026-11-01`);
+    return parsed;
+  };
+  const local = values.local;
+  const bucket = values.bucket ?? (local ? LOCAL_BUCKET : undefined);
+  const queueUrl =
+    values['queue-url'] ??
+    (local ? `http://127.0.0.1:${values['queue-port']}/queue/article-digest-local` : undefined);
+  if (!bucket || !queueUrl) {
+    throw new ConfigError(
+      'backfill needs --bucket and --queue-url (the stack outputs BucketName and QueueUrl), or --local.',
+    );
+  }
+  const region = config.s3.region;
+  const s3 = local
+    ? createS3Client({
+        region: LOCAL_REGION,
+        endpoint: `http://127.0.0.1:${values.port}`,
+        credentials: LOCAL_CREDENTIALS,
+      })
+    : createS3Client({ region, endpoint: config.s3.endpoint });
+  const sqs = new SQSClient({
+    region: local ? LOCAL_REGION : region,
+    ...(local ? { endpoint: new URL(queueUrl).origin, credentials: LOCAL_CREDENTIALS } : {}),
+  });
+  const target = await engineInfoFor(config);
+  await backfill({
+    s3,
+    sqs,
+    bucket,
+    queueUrl,
+    config,
+    target,
+    prefix: values.prefix ?? config.pipeline.inputPrefix,
+    since: date(values.since, 'since'),
+    until: date(values.until, 'until'),
+    dryRun: values['dry-run'],
+    force: values.force,
+    price: target.model ? priceFor(target.model, config.llm.prices) : undefined,
+    print: (line) => console.log(line),
+  });
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command = 'run', ...rest] = argv;
   try {
     if (command === 'run') return await run(rest);
+    if (command === 'backfill') return await backfillCommand(rest);
     if (command === 'help' || command === '--help' || command === '-h') {
       console.log(USAGE);
       return 0;

@@ -25,7 +25,11 @@ const S3Record = z.object({
   }),
 });
 
-const S3Notification = z.object({ Records: z.array(S3Record) });
+const S3Notification = z.object({
+  Records: z.array(S3Record),
+  /** Set by `article-digest backfill --force`: digest again even if nothing changed. */
+  articleDigest: z.object({ force: z.boolean() }).partial().optional(),
+});
 
 /** The message S3 sends once to check a new notification target. */
 const S3TestEvent = z.object({ Event: z.literal('s3:TestEvent') });
@@ -90,9 +94,12 @@ function refsFromBody(body: string): ObjectRef[] {
     throw new Error(`message body is not JSON (${describeError(error)})`);
   }
   if (S3TestEvent.safeParse(json).success) return [];
-  return S3Notification.parse(json)
-    .Records.filter((r) => r.eventName.startsWith('ObjectCreated:'))
-    .map(toRef);
+  const notification = S3Notification.parse(json);
+  const force = notification.articleDigest?.force === true;
+  return notification.Records.filter((r) => r.eventName.startsWith('ObjectCreated:')).map((r) => ({
+    ...toRef(r),
+    ...(force ? { force } : {}),
+  }));
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ObjectRef {
   etag?: string | null;
   /** Size from the event, checked against the limit before downloading. */
   size?: number | null;
+  /** Digest again even when the content and engine configuration are unchanged. */
+  force?: boolean;
 }
 
 export interface PipelineDeps {
@@ -124,12 +126,15 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
         existing?.source.sha256 === fullSource.sha256 && existing.engine.configHash === configHash;
       return existing && same ? { status: 'unchanged', key: outputKey, digest: existing } : null;
     };
-    const already = await unchanged();
+    const already = ref.force ? null : await unchanged();
     if (already) return already;
 
     // Engines that spend money keep every result in the content-hash index.
     const indexKey = `${settings.cachePrefix}${configHash}/${fullSource.sha256}.json`;
-    let body = deps.engine.costly ? await readJson(store, ref.bucket, indexKey, DigestBody) : null;
+    let body =
+      deps.engine.costly && !ref.force
+        ? await readJson(store, ref.bucket, indexKey, DigestBody)
+        : null;
     let spent = body === null;
     if (body === null) {
       const running = deps.inflight?.get(indexKey);

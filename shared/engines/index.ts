@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { EngineInfo } from '../contract';
 import type { Engine } from './engine';
 import { createExtractiveEngine } from './extractive';
 
@@ -17,4 +18,16 @@ export async function createEngine(config: Config): Promise<Engine> {
     });
   }
   return createExtractiveEngine();
+}
+
+/**
+ * What the configured engine records in a digest (`engine`), without building it: no API key
+ * is needed to know which configuration a digest was made with.
+ */
+export async function engineInfoFor(config: Config): Promise<EngineInfo> {
+  if (config.engine === 'openai') {
+    const { openAiEngineInfo } = await import('#llm-engine');
+    return openAiEngineInfo(config.openai.model, config.llm);
+  }
+  return createExtractiveEngine().info;
 }

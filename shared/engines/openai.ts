@@ -13,6 +13,7 @@ import {
   outputLanguage,
   PROMPT_VERSION,
 } from './llm-contract';
+import { priceFor } from './prices';
 import { loadTokenCounter, type TokenCounter } from './tokens';
 
 export interface OpenAiEngineOptions {
@@ -70,23 +71,9 @@ class Meter {
   }
 }
 
-/** The price of a model, matching dated snapshots (`gpt-4.1-mini-2025-04-14`) by prefix. */
-export function priceFor(model: string, prices: PriceTable) {
-  if (prices[model]) return prices[model];
-  const prefix = Object.keys(prices)
-    .filter((name) => model.startsWith(`${name}-`))
-    .sort((a, b) => b.length - a.length)[0];
-  return prefix ? prices[prefix] : undefined;
-}
-
-/**
- * The LLM engine: one structured-output call for a document that fits the per-call budget;
- * otherwise one call per sentence-aligned part, each told the summary of the parts before it.
- * Quotes come back verbatim and are grounded by the pipeline; nothing here trusts them.
- */
-export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
-  const { client, model, settings } = options;
-  const info: EngineInfo = {
+/** The engine's identity and configuration hash, without a client (what backfill compares). */
+export function openAiEngineInfo(model: string, settings: LlmSettings): EngineInfo {
+  return {
     name: 'openai',
     model,
     promptVersion: PROMPT_VERSION,
@@ -99,6 +86,16 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       maxOutputTokens: settings.maxOutputTokens,
     }),
   };
+}
+
+/**
+ * The LLM engine: one structured-output call for a document that fits the per-call budget;
+ * otherwise one call per sentence-aligned part, each told the summary of the parts before it.
+ * Quotes come back verbatim and are grounded by the pipeline; nothing here trusts them.
+ */
+export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
+  const { client, model, settings } = options;
+  const info = openAiEngineInfo(model, settings);
 
   const call = async (meter: Meter, messages: Message[]): Promise<LlmDigest> => {
     // One repair attempt for an answer that is not valid JSON of the requested shape.
