@@ -2,10 +2,11 @@
  * `article-digest`: the command line.
  *   article-digest run [files or folders…] [--watch] [--out DIR]
  */
-import { resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigError, parseConfig } from '../shared/config';
+import { type Config, ConfigError, parseConfig } from '../shared/config';
 import { createEngine, engineInfoFor } from '../shared/engines';
 import { priceFor } from '../shared/engines/prices';
 import { silentLog } from '../shared/log';
@@ -21,6 +22,8 @@ import {
   uploadFiles,
 } from './local-run';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-s3';
+import { renderReview } from './review';
+import { reviewFromBucket, reviewFromFolder } from './review-sources';
 import { createS3Client } from './s3-client';
 import { formatRow, formatTable } from './table';
 
@@ -28,6 +31,7 @@ const USAGE = `Usage:
   article-digest run [files or folders...]   digest files locally (default: the sample articles)
   article-digest run --watch                 keep the local S3 server up and digest what is dropped
   article-digest backfill [options]          send objects already in a bucket through the queue again
+  article-digest review [options]            write the review page (HTML, works offline from the file)
 Options of run:
   --out DIR         where digests and error records are written (default: out)
   --port N          port of the local S3 server with --watch (default: 4568)
@@ -42,6 +46,10 @@ Options of backfill:
   --until ISO       only objects modified at or before this time
   --dry-run         print the count and estimated token cost, send nothing
   --force           send unchanged objects too, and have them digested again
+Options of review:
+  --from DIR        a folder mirroring the bucket, as local mode writes it (default: out)
+  --bucket NAME     read digests and sources from this bucket instead (--local: the watch server's)
+  --out FILE        where to write the page (default: DIR/review.html, or review.html)
 The engine a digest should have been made with is the one the environment configures
 (DIGEST_ENGINE, OPENAI_MODEL, …), as for the function.`;
 
@@ -82,7 +90,14 @@ async function run(argv: string[]): Promise<number> {
         rows.push(row);
         print(formatRow(row));
         if (row.outcome.status === 'digested' || row.outcome.status === 'failed') {
-          void mirrorObject(session.s3, row.outcome.key, outDir);
+          const { key } = row.outcome;
+          // The record, its source, and the review page with both.
+          void Promise.all([
+            mirrorObject(session.s3, key, outDir),
+            mirrorObject(session.s3, row.key, outDir),
+          ])
+            .then(() => writeReview(outDir, config))
+            .catch((error: unknown) => print(`could not update ${outDir}: ${String(error)}`));
         }
       },
     });
@@ -98,6 +113,7 @@ async function run(argv: string[]): Promise<number> {
       `Drop a file:  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${endpoint} s3 cp article.txt s3://${bucket}/${config.pipeline.inputPrefix}`,
     );
     print(`Queue (for backfill): ${queue.url}`);
+    print(`Review page (updated as digests arrive): ${join(outDir, 'review.html')}`);
     print(
       `Digests appear under s3://${bucket}/${config.pipeline.outputPrefix} and in ${outDir}; the bucket is kept in ${resolve(values.data)}. Ctrl-C stops.`,
     );
@@ -141,7 +157,7 @@ async function run(argv: string[]): Promise<number> {
     }
     await mirrorPrefixes(
       session.s3,
-      [config.pipeline.outputPrefix, config.pipeline.errorPrefix],
+      [config.pipeline.inputPrefix, config.pipeline.outputPrefix, config.pipeline.errorPrefix],
       outDir,
     );
   } finally {
@@ -149,6 +165,8 @@ async function run(argv: string[]): Promise<number> {
   }
   print(formatTable(rows));
   print(`Digests and error records are in ${outDir}, mirroring their S3 keys.`);
+  const review = await writeReview(outDir, config);
+  print(`Review page: ${review}`);
   return rows.every((r) => r.outcome.status !== 'unprocessed') ? 0 : 1;
 }
 
@@ -217,11 +235,58 @@ async function backfillCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Writes the review page of a folder mirroring the bucket; returns its path. */
+async function writeReview(
+  dir: string,
+  config: Config,
+  file = join(dir, 'review.html'),
+): Promise<string> {
+  await writeFile(file, renderReview(await reviewFromFolder(dir, config.pipeline)));
+  return file;
+}
+
+async function reviewCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      bucket: { type: 'string' },
+      local: { type: 'boolean', default: false },
+      port: { type: 'string', default: '4568' },
+      out: { type: 'string' },
+    },
+  });
+  const config = parseConfig(process.env);
+  if (values.from || (!values.bucket && !values.local)) {
+    const dir = resolve(values.from ?? 'out');
+    console.log(
+      `Review page: ${await writeReview(dir, config, resolve(values.out ?? join(dir, 'review.html')))}`,
+    );
+    return 0;
+  }
+  const s3 = values.local
+    ? createS3Client({
+        region: LOCAL_REGION,
+        endpoint: `http://127.0.0.1:${values.port}`,
+        credentials: LOCAL_CREDENTIALS,
+      })
+    : createS3Client({ region: config.s3.region, endpoint: config.s3.endpoint });
+  const bucket = values.bucket ?? LOCAL_BUCKET;
+  const file = resolve(values.out ?? 'review.html');
+  await writeFile(
+    file,
+    renderReview(await reviewFromBucket(s3, bucket, config.pipeline), `Article digests: ${bucket}`),
+  );
+  console.log(`Review page: ${file}`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command = 'run', ...rest] = argv;
   try {
     if (command === 'run') return await run(rest);
     if (command === 'backfill') return await backfillCommand(rest);
+    if (command === 'review') return await reviewCommand(rest);
     if (command === 'help' || command === '--help' || command === '-h') {
       console.log(USAGE);
       return 0;
