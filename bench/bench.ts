@@ -12,7 +12,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
@@ -140,12 +139,9 @@ async function backlog() {
     const started = performance.now();
     await Promise.all(
       Array.from({ length: documents }, (_, i) =>
-        session.s3.client.send(
-          new PutObjectCommand({
-            Bucket: session.s3.bucket,
-            Key: `incoming/backlog/${i}.txt`,
-            Body: `第${i}号通知\n\n会议要求，一是抓好第${i}批项目建设。二是落实第${i}号文件任务。`,
-          }),
+        session.put(
+          `incoming/backlog/${i}.txt`,
+          `第${i}号通知\n\n会议要求，一是抓好第${i}批项目建设。二是落实第${i}号文件任务。`,
         ),
       ),
     );
@@ -406,13 +402,7 @@ async function localThroughput() {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: documents }, (_, i) =>
-      session.s3.client.send(
-        new PutObjectCommand({
-          Bucket: session.s3.bucket,
-          Key: `incoming/local/${i}.txt`,
-          Body: `${i} ${base}`,
-        }),
-      ),
+      session.put(`incoming/local/${i}.txt`, `${i} ${base}`),
     ),
   );
   await session.idle();

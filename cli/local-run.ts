@@ -8,6 +8,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import type { Config } from '../shared/config';
 import type { Engine } from '../shared/engines/engine';
 import { createDigestHandler, type Log } from '../shared/handler';
+import { decodeEventKey } from '../shared/keys';
 import type { ObjectRef, Outcome } from '../shared/pipeline';
 import { createS3Store } from '../shared/store';
 import {
@@ -28,6 +29,11 @@ export interface ProcessedRow {
 
 export interface LocalSession {
   s3: LocalS3;
+  /**
+   * Uploads an object and resolves once its notification has reached the session (S3 events
+   * arrive a little after the upload), so that a following `idle()` waits for its digest.
+   */
+  put(key: string, body: string | Uint8Array): Promise<void>;
   /** Delivers an SQS event to the handler as the queue would, retries included. */
   deliver(event: SqsEventLike): Promise<void>;
   /** Resolves when every delivery so far has finished, retries included. */
@@ -104,9 +110,30 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
     pending.add(p);
     return p;
   };
-  s3.onObjectCreated(options.config.pipeline.inputPrefix, (event) => void track(event));
+  const waiting = new Map<string, Array<() => void>>();
+  s3.onObjectCreated(options.config.pipeline.inputPrefix, (event) => {
+    void track(event);
+    for (const record of event.Records) {
+      const notification = JSON.parse(record.body) as {
+        Records: Array<{ s3: { object: { key: string } } }>;
+      };
+      for (const { s3: entry } of notification.Records) {
+        const key = decodeEventKey(entry.object.key);
+        for (const resolve of waiting.get(key) ?? []) resolve();
+        waiting.delete(key);
+      }
+    }
+  });
   return {
     s3,
+    async put(key, body) {
+      const notified = new Promise<void>((resolve) =>
+        waiting.set(key, [...(waiting.get(key) ?? []), resolve]),
+      );
+      await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+      if (key.startsWith(options.config.pipeline.inputPrefix)) await notified;
+      else waiting.delete(key);
+    },
     deliver: track,
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
@@ -155,16 +182,14 @@ export async function collectFiles(
 
 /** Uploads files under the input prefix and returns their keys. */
 export async function uploadFiles(
-  s3: LocalS3,
+  session: LocalSession,
   inputPrefix: string,
   files: Array<{ path: string; name: string }>,
 ): Promise<string[]> {
   const keys: string[] = [];
   for (const file of files) {
     const key = `${inputPrefix}${file.name}`;
-    await s3.client.send(
-      new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: await readFile(file.path) }),
-    );
+    await session.put(key, await readFile(file.path));
     keys.push(key);
   }
   return keys;

@@ -144,7 +144,7 @@ async function run(argv: string[]): Promise<number> {
     onRow: (row) => rows.push(row),
   });
   try {
-    const keys = await uploadFiles(session.s3, config.pipeline.inputPrefix, files);
+    const keys = await uploadFiles(session, config.pipeline.inputPrefix, files);
     await session.idle();
     const done = new Set(rows.map((r) => r.key));
     for (const key of keys) {

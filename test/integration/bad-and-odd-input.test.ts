@@ -5,8 +5,8 @@ import { type LocalSession, type ProcessedRow, startLocalSession } from '../../c
 import { parseConfig } from '../../shared/config';
 import type { Digest, ErrorRecord } from '../../shared/contract';
 import { createExtractiveEngine } from '../../shared/engines/extractive';
-import { encodeEventKey } from '../../shared/keys';
 import { createJsonLog } from '../../shared/log';
+import { s3Notification, sqsMessage } from '../support/events';
 import { codePointSlice, SAMPLE_000, sampleText, squash } from '../support/fixtures';
 import { committedValidators } from '../support/schema';
 
@@ -29,9 +29,7 @@ describe('odd inputs, re-uploads and duplicate deliveries through local mode', (
   afterAll(() => session.close());
 
   async function drop(key: string, body: string | Uint8Array) {
-    await session.s3.client.send(
-      new PutObjectCommand({ Bucket: session.s3.bucket, Key: key, Body: body }),
-    );
+    await session.put(key, body);
     await session.idle();
     return rows.filter((r) => r.key === key).at(-1)?.outcome;
   }
@@ -113,16 +111,9 @@ describe('odd inputs, re-uploads and duplicate deliveries through local mode', (
     const first = await drop(key, TASKS);
     expect(first?.status).toBe('digested');
     const before = await read<Digest>('digests/dup/once.txt.json');
-    const body = JSON.stringify({
-      Records: [
-        {
-          eventSource: 'aws:s3',
-          eventName: 'ObjectCreated:Put',
-          s3: { bucket: { name: session.s3.bucket }, object: { key: encodeEventKey(key) } },
-        },
-      ],
+    await session.deliver({
+      Records: [sqsMessage('again', s3Notification(session.s3.bucket, key))],
     });
-    await session.deliver({ Records: [{ messageId: 'again', body, eventSource: 'aws:sqs' }] });
     expect(rows.filter((r) => r.key === key).at(-1)?.outcome.status).toBe('unchanged');
     expect(await read<Digest>('digests/dup/once.txt.json')).toEqual(before);
   });
@@ -158,16 +149,9 @@ describe('odd inputs, re-uploads and duplicate deliveries through local mode', (
     );
     await session.idle();
     await session.s3.client.send(new DeleteObjectCommand({ Bucket: session.s3.bucket, Key: key }));
-    const body = JSON.stringify({
-      Records: [
-        {
-          eventSource: 'aws:s3',
-          eventName: 'ObjectCreated:Put',
-          s3: { bucket: { name: session.s3.bucket }, object: { key: encodeEventKey(key) } },
-        },
-      ],
+    await session.deliver({
+      Records: [sqsMessage('late', s3Notification(session.s3.bucket, key))],
     });
-    await session.deliver({ Records: [{ messageId: 'late', body, eventSource: 'aws:sqs' }] });
     const record = await read<ErrorRecord>('errors/gone/late.txt.json');
     expect(record?.error).toMatchObject({ code: 'object_missing', retryable: false });
   });

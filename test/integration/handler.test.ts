@@ -5,32 +5,14 @@ import { parseConfig } from '../../shared/config';
 import { createExtractiveEngine } from '../../shared/engines/extractive';
 import { TransientError } from '../../shared/errors';
 import { createDigestHandler } from '../../shared/handler';
-import { encodeEventKey } from '../../shared/keys';
 import { silentLog } from '../../shared/log';
 import type { Outcome } from '../../shared/pipeline';
 import { createS3Store, type ObjectStore } from '../../shared/store';
+import { s3Notification, sqsMessage } from '../support/events';
 
 const settings = parseConfig({}).pipeline;
 
-function s3Event(bucket: string, key: string) {
-  return {
-    Records: [
-      {
-        eventSource: 'aws:s3',
-        eventName: 'ObjectCreated:Put',
-        s3: { bucket: { name: bucket }, object: { key: encodeEventKey(key), size: 60 } },
-      },
-    ],
-  };
-}
-
-function sqsMessage(messageId: string, body: unknown) {
-  return {
-    messageId,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    eventSource: 'aws:sqs',
-  };
-}
+const s3Event = (bucket: string, key: string) => s3Notification(bucket, key, { size: 60 });
 
 describe('digest handler', () => {
   let s3: LocalS3;

@@ -40,9 +40,7 @@ describe('local pipeline (embedded S3 server, handler, offline engine)', () => {
       onRow: (row) => rows.push(row),
     });
     for (const [key, body] of Object.entries(inputs)) {
-      await session.s3.client.send(
-        new PutObjectCommand({ Bucket: session.s3.bucket, Key: key, Body: body }),
-      );
+      await session.put(key, body);
     }
     // Objects outside the input prefix never reach the handler.
     await session.s3.client.send(

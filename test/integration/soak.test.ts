@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local-run';
 import { parseConfig } from '../../shared/config';
 import { createEngine } from '../../shared/engines';
-import { encodeEventKey } from '../../shared/keys';
 import { silentLog } from '../../shared/log';
+import { s3Notification, sqsMessage } from '../support/events';
 import {
   type ChatRequest,
   type FakeOpenAi,
@@ -83,9 +83,7 @@ describe('fault soak', () => {
     });
     const put = async (key: string, body: string | Uint8Array) => {
       inputs.push(key);
-      await session.s3.client.send(
-        new PutObjectCommand({ Bucket: session.s3.bucket, Key: key, Body: body }),
-      );
+      await session.put(key, body);
     };
     for (let i = 0; i < UNIQUE; i++) await put(`incoming/batch/doc-${i}.txt`, article(i));
     for (let i = 0; i < COPIES; i++) await put(`incoming/copies/副本 ${i}.txt`, article(i));
@@ -108,17 +106,8 @@ describe('fault soak', () => {
     // At-least-once delivery: the same events again, while the first deliveries are under way.
     for (let i = 0; i < REDELIVERED; i++) {
       const key = `incoming/batch/doc-${i}.txt`;
-      const body = JSON.stringify({
-        Records: [
-          {
-            eventSource: 'aws:s3',
-            eventName: 'ObjectCreated:Put',
-            s3: { bucket: { name: session.s3.bucket }, object: { key: encodeEventKey(key) } },
-          },
-        ],
-      });
       void session.deliver({
-        Records: [{ messageId: `again-${i}`, body, eventSource: 'aws:sqs' }],
+        Records: [sqsMessage(`again-${i}`, s3Notification(session.s3.bucket, key))],
       });
     }
     await session.idle();

@@ -175,3 +175,14 @@ export const followSchema = (request: ChatRequest, _n = 0): Reply => {
     },
   };
 };
+
+/** Follows the schema, then adds tasks of its own: a model that invents or obeys what it should not. */
+export function withExtraTasks(
+  ...tasks: Array<{ task: string; owner: string | null; deadline: string | null; quote: string }>
+): Responder {
+  return (request, n) => {
+    const answer = followSchema(request, n) as { json: { articles: Array<{ tasks: unknown[] }> } };
+    answer.json.articles[0]?.tasks.push(...tasks);
+    return answer;
+  };
+}
