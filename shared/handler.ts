@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { HandlerSettings } from './config';
-import { DigestError, describeError } from './errors';
+import { DigestError, describeError, TransientError } from './errors';
 import { decodeEventKey, errorKey } from './keys';
 import {
   type ObjectRef,
@@ -102,6 +102,15 @@ function refsFromBody(body: string): ObjectRef[] {
   }));
 }
 
+/** The references of a message body, or none when it cannot be read. */
+function safeRefs(body: string): ObjectRef[] {
+  try {
+    return refsFromBody(body);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The Lambda entry point's logic: takes an SQS event whose messages carry S3 notifications (or a
  * direct S3 event), digests each object independently, and reports the SQS messages that failed
@@ -169,6 +178,21 @@ export function createDigestHandler(deps: HandlerDeps) {
             messageId: message.messageId,
           });
           failures.push({ itemIdentifier: message.messageId });
+          // On its last receive it goes to the dead-letter queue: say so in its records.
+          if ((message.attributes?.ApproximateReceiveCount ?? 1) >= maxReceiveCount) {
+            const tooLate = new TransientError(
+              'Not processed: too little time was left on its last receive.',
+            );
+            for (const ref of safeRefs(message.body)) {
+              const record = await recordFinalFailure(pipeline, ref, tooLate).catch(() => null);
+              if (record)
+                deps.onOutcome?.(
+                  ref,
+                  { status: 'failed', key: errorKey(ref.key, deps.settings), record },
+                  0,
+                );
+            }
+          }
           continue;
         }
         try {

@@ -42,7 +42,7 @@ export interface PipelineDeps {
    * Engine runs under way in this process, by content-hash index key: a duplicate delivery
    * arriving meanwhile waits for the first run instead of paying the LLM again.
    */
-  inflight?: Map<string, Promise<DigestBody>>;
+  inflight?: Map<string, Promise<{ key: string; body: DigestBody; digest: Digest }>>;
 }
 
 export type Outcome =
@@ -76,8 +76,10 @@ const NOTHING_SPENT = { llmCalls: 0, inputTokens: 0, outputTokens: 0, estimatedC
  * configuration, whether a redelivered event, a re-upload or a copy under another key, reuses it
  * without calling the engine; an unchanged digest is not rewritten at all.
  *
- * @throws {TransientError} (and any unexpected error) when a retry may succeed; nothing is
- *   written in that case, so the retry starts clean.
+ * @throws {TransientError} (and any unexpected error) when a retry may succeed. Only the
+ *   content-hash index entry may have been written by then, so a retry does not pay again.
+ *   Not solved here: a newer version uploaded while an older one is being digested can be
+ *   overtaken by it (each run reads the newest version it can see when it starts).
  */
 export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise<Outcome> {
   const { settings, store } = deps;
@@ -98,15 +100,17 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
         `The object has ${ref.size} bytes; the limit is ${settings.maxObjectBytes}.`,
       );
     }
-    const object = await store.get(ref);
+    // The newest version, not the one the event names: a late retry of an older version's event
+    // must not replace the digest of a newer one.
+    const object = await store.get({ bucket: ref.bucket, key: ref.key });
     if (object === null) {
       throw new DocumentError('object_missing', 'The object was deleted before it was processed.');
     }
     source = {
       bytes: object.body.length,
       sha256: createHash('sha256').update(object.body).digest('hex'),
-      etag: object.etag ?? ref.etag ?? null,
-      versionId: object.versionId ?? ref.versionId ?? null,
+      etag: object.etag ?? null,
+      versionId: object.versionId ?? null,
     };
     if (object.body.length > settings.maxObjectBytes) {
       throw new DocumentError(
@@ -123,52 +127,62 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
     const unchanged = async (): Promise<Outcome | null> => {
       const existing = await readJson(store, ref.bucket, outputKey, Digest);
       const same =
-        existing?.source.sha256 === fullSource.sha256 && existing.engine.configHash === configHash;
-      return existing && same ? { status: 'unchanged', key: outputKey, digest: existing } : null;
+        existing?.source.sha256 === fullSource.sha256 &&
+        existing.source.format === fullSource.format &&
+        existing.engine.configHash === configHash;
+      if (!existing || !same) return null;
+      // A record of a failed earlier version may be left if its deletion failed last time.
+      await store.delete(ref.bucket, recordKey);
+      return { status: 'unchanged', key: outputKey, digest: existing };
     };
     const already = ref.force ? null : await unchanged();
     if (already) return already;
 
-    // Engines that spend money keep every result in the content-hash index.
-    const indexKey = `${settings.cachePrefix}${configHash}/${fullSource.sha256}.json`;
-    let body =
+    const write = async (body: DigestBody, spent: boolean): Promise<Outcome> => {
+      const digest = Digest.parse({
+        kind: 'digest',
+        schemaVersion: SCHEMA_VERSION,
+        source: fullSource,
+        ...body,
+        usage: spent ? body.usage : NOTHING_SPENT,
+        processedAt: now(),
+      });
+      await store.put(ref.bucket, outputKey, `${JSON.stringify(digest, null, 2)}\n`, JSON_TYPE);
+      await store.delete(ref.bucket, recordKey);
+      return { status: 'digested', key: outputKey, digest };
+    };
+
+    // Engines that spend money keep every result in the content-hash index, by configuration,
+    // content and the way the content was read.
+    const indexKey = `${settings.cachePrefix}${configHash}/${fullSource.sha256}.${fullSource.format}.json`;
+    const indexed =
       deps.engine.costly && !ref.force
         ? await readJson(store, ref.bucket, indexKey, DigestBody)
         : null;
-    let spent = body === null;
-    if (body === null) {
-      const running = deps.inflight?.get(indexKey);
-      if (running) {
-        body = await running;
-        spent = false;
-        // A duplicate delivery of this very object: the first one has written the digest.
-        const written = await unchanged();
-        if (written) return written;
-      } else {
-        const run = digestContent(deps, decoded.text, fullSource.format).then(async (result) => {
-          if (deps.engine.costly)
-            await store.put(ref.bucket, indexKey, JSON.stringify(result), JSON_TYPE);
-          return result;
-        });
-        deps.inflight?.set(indexKey, run);
-        try {
-          body = await run;
-        } finally {
-          deps.inflight?.delete(indexKey);
-        }
-      }
+    if (indexed) return write(indexed, false);
+
+    const running = deps.inflight?.get(indexKey);
+    if (running) {
+      // The same content is being digested right now; its run ends once its digest is written.
+      const first = await running;
+      return first.key === ref.key
+        ? { status: 'unchanged', key: outputKey, digest: first.digest }
+        : write(first.body, false);
     }
-    const digest = Digest.parse({
-      kind: 'digest',
-      schemaVersion: SCHEMA_VERSION,
-      source: fullSource,
-      ...body,
-      usage: spent ? body.usage : NOTHING_SPENT,
-      processedAt: now(),
-    });
-    await store.put(ref.bucket, outputKey, `${JSON.stringify(digest, null, 2)}\n`, JSON_TYPE);
-    await store.delete(ref.bucket, recordKey);
-    return { status: 'digested', key: outputKey, digest };
+    const run = (async () => {
+      const body = await digestContent(deps, decoded.text, fullSource.format);
+      if (deps.engine.costly)
+        await store.put(ref.bucket, indexKey, JSON.stringify(body), JSON_TYPE);
+      const outcome = await write(body, true);
+      return { key: ref.key, body, digest: (outcome as { digest: Digest }).digest };
+    })();
+    deps.inflight?.set(indexKey, run);
+    try {
+      const { digest } = await run;
+      return { status: 'digested', key: outputKey, digest };
+    } finally {
+      deps.inflight?.delete(indexKey);
+    }
   } catch (error) {
     if (!(error instanceof DocumentError)) throw error;
     const record = errorRecord(ref, source, error, now());
@@ -207,6 +221,8 @@ export async function recordFinalFailure(
     `${JSON.stringify(record, null, 2)}\n`,
     JSON_TYPE,
   );
+  // The record says the current version could not be digested: a digest of an earlier one goes.
+  await deps.store.delete(ref.bucket, digestKey(ref.key, deps.settings));
   return record;
 }
 

@@ -43,10 +43,13 @@ function encodeKey(key: string): string {
   return key
     .split('/')
     .map((part) =>
-      encodeURIComponent(part).replace(
-        /[!'()*]/g,
-        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-      ),
+      // "." and ".." segments are percent-encoded, or the URL parser would resolve them away.
+      part === '.' || part === '..'
+        ? part.replaceAll('.', '%2E')
+        : encodeURIComponent(part).replace(
+            /[!'()*]/g,
+            (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+          ),
     )
     .join('/');
 }
@@ -93,6 +96,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       const response = await send(`Reading s3://${bucket}/${key}`, url(bucket, key) + query);
       // 404 is NoSuchKey or NoSuchVersion (the function may list the input prefix, so S3 says
       // 404, not 403, for a key that is gone).
+      if (!response.ok) await response.body?.cancel();
       if (response.status === 404) return null;
       if (!response.ok) {
         throw new TransientError(`Reading s3://${bucket}/${key} failed: HTTP ${response.status}`, {

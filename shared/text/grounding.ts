@@ -48,8 +48,15 @@ export class QuoteLocator {
     for (let i = 0; i < source.length; i++) {
       const ch = source[i] ?? '';
       if (SPACE.test(ch)) continue;
-      // A hyphen that ends a line joins the halves of a word: match the word without it.
-      if (ch === '-' && /^[ \t]*(\r\n|\r|\n)/.test(source.slice(i + 1, i + 4))) continue;
+      // A hyphen that ends a line inside a word joins its halves (as normalize reads it): match
+      // the word without it. Other line-end hyphens ("Covid-\n19") are kept.
+      if (
+        ch === '-' &&
+        /[A-Za-z]/.test(source[i - 1] ?? '') &&
+        JOINING_HYPHEN.test(source.slice(i, i + 40))
+      ) {
+        continue;
+      }
       units.push(fold(ch));
       map.push(i);
     }
@@ -104,5 +111,8 @@ export class QuoteLocator {
   }
 }
 
+/** A hyphen at a line end followed, on the next line, by a lower-case letter. */
+const JOINING_HYPHEN = /^-[ \t]*(?:\r\n|\r|\n)[ \t\u3000]*[a-z]/;
+
 const SPACES_AND_DASH_BREAKS =
-  /-[ \t]*(?:\r\n|\r|\n)|[\s\u3000\u00a0\u2000-\u200b\u202f\u205f\ufeff]+/g;
+  /(?<=[A-Za-z])-[ \t]*(?:\r\n|\r|\n)[ \t]*(?=[a-z])|[\s\u3000\u00a0\u2000-\u200b\u202f\u205f\ufeff]+/g;

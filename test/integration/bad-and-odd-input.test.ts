@@ -138,6 +138,35 @@ describe('odd inputs, re-uploads and duplicate deliveries through local mode', (
     expect(await read('digests/versions/report.txt.json')).toBeNull();
   });
 
+  it('removes a stale error record when the digest is already current', async () => {
+    const key = 'incoming/stale/record.txt';
+    expect((await drop(key, TASKS))?.status).toBe('digested');
+    // As if an earlier version's record had survived a failed deletion.
+    await session.s3.client.send(
+      new PutObjectCommand({
+        Bucket: session.s3.bucket,
+        Key: 'errors/stale/record.txt.json',
+        Body: '{}',
+      }),
+    );
+    await session.deliver({
+      Records: [sqsMessage('again', s3Notification(session.s3.bucket, key))],
+    });
+    expect(rows.filter((r) => r.key === key).at(-1)?.outcome.status).toBe('unchanged');
+    expect(await read('errors/stale/record.txt.json')).toBeNull();
+  });
+
+  it('digests the newest version, whatever version a late event names', async () => {
+    const key = 'incoming/versions/late.txt';
+    await drop(key, '一是旧任务。二是旧办法。');
+    await drop(key, TASKS);
+    const late = s3Notification(session.s3.bucket, key);
+    Object.assign(late.Records[0]?.s3.object ?? {}, { versionId: 'an-older-version' });
+    await session.deliver({ Records: [sqsMessage('late-version', late)] });
+    const digest = await read<Digest>('digests/versions/late.txt.json');
+    expect(digest?.articles[0]?.tasks.map((t) => t.task)).toEqual(['抓好春耕生产', '做好防汛准备']);
+  });
+
   it('records an object deleted before its event is handled', async () => {
     const key = 'incoming/gone/late.txt';
     await session.s3.client.send(

@@ -140,4 +140,26 @@ describe('digest handler', () => {
     expect(response?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['late-1', 'late-2']);
     expect(outcomes.length).toBe(before);
   });
+
+  it('records a message it has no time for on its last receive, before it is dead-lettered', async () => {
+    const handler = createDigestHandler({
+      store,
+      engine: createExtractiveEngine(),
+      settings,
+      handler: { maxReceiveCount: 2, minRemainingMs: 10_000 },
+      log: silentLog,
+      onOutcome: (ref, outcome) => outcomes.push({ key: ref.key, outcome }),
+    });
+    const last = {
+      ...sqsMessage('out-of-time', s3Event(s3.bucket, 'incoming/no-time.txt')),
+      attributes: { ApproximateReceiveCount: '2' },
+    };
+    const response = await handler({ Records: [last] }, { getRemainingTimeInMillis: () => 5_000 });
+    expect(response?.batchItemFailures).toEqual([{ itemIdentifier: 'out-of-time' }]);
+    const recorded = outcomes.find((o) => o.key === 'incoming/no-time.txt')?.outcome;
+    expect(recorded?.status === 'failed' && recorded.record.error).toMatchObject({
+      code: 'internal',
+      retryable: true,
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local-s3';
@@ -43,20 +43,20 @@ describe('openai engine at the HTTP boundary', () => {
     llm.respondWith(followSchema);
   });
 
-  /** Drops `text` into the bucket and delivers its event, as SQS would, to a fresh handler. */
-  async function drop(text: string, env: Record<string, string> = {}, log: Log = silentLog) {
-    seq++;
+  /** A handler over the test servers, configured by `env` on top of the test defaults. */
+  async function handlerFor(
+    env: Record<string, string>,
+    log: Log = silentLog,
+    outcomes: Outcome[] = [],
+  ) {
     const config = parseConfig({
-      // Each case its own content-hash index, so that cases sharing a text still reach the LLM.
-      CACHE_PREFIX: `cache-${seq}/`,
       OPENAI_API_KEY: 'sk-test',
       OPENAI_BASE_URL: llm.baseURL,
       OPENAI_MAX_RETRIES: '2',
       OPENAI_TIMEOUT_MS: '5000',
       ...env,
     });
-    const outcomes: Outcome[] = [];
-    const handler = createDigestHandler({
+    return createDigestHandler({
       store: createS3Store({
         region: LOCAL_REGION,
         endpoint: s3.endpoint,
@@ -67,6 +67,14 @@ describe('openai engine at the HTTP boundary', () => {
       log,
       onOutcome: (_ref, outcome) => outcomes.push(outcome),
     });
+  }
+
+  /** Drops `text` into the bucket and delivers its event, as SQS would, to a fresh handler. */
+  async function drop(text: string, env: Record<string, string> = {}, log: Log = silentLog) {
+    seq++;
+    const outcomes: Outcome[] = [];
+    // Each case its own content-hash index, so that cases sharing a text still reach the LLM.
+    const handler = await handlerFor({ CACHE_PREFIX: `cache-${seq}/`, ...env }, log, outcomes);
     const key = `incoming/doc-${seq}.txt`;
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: text }));
     const response = await handler({ Records: [sqsMessage('m1', s3Notification(s3.bucket, key))] });
@@ -142,6 +150,37 @@ describe('openai engine at the HTTP boundary', () => {
     const remade = digestOf((await drop(SHORT, { ...env, OPENAI_MODEL: 'gpt-4.1' })).outcome);
     expect(llm.requests).toHaveLength(2);
     expect(remade.engine.configHash).not.toBe(first.engine.configHash);
+  });
+
+  it('keys the index by how the content was read: the same bytes as HTML and as text differ', async () => {
+    const html = `<p>${SHORT}</p>`;
+    const env = { CACHE_PREFIX: 'cache-format/' };
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: 'incoming/page.html', Body: html }),
+    );
+    const handler = await handlerFor(env);
+    await handler({ Records: [sqsMessage('h', s3Notification(s3.bucket, 'incoming/page.html'))] });
+    const asText = digestOf((await drop(html, env)).outcome);
+    expect(llm.requests).toHaveLength(2);
+    expect(asText.source.format).toBe('text');
+  });
+
+  it('keeps the usage of the one run when the same object is delivered twice at once', async () => {
+    const handler = await handlerFor({ CACHE_PREFIX: 'cache-twice/' });
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: 'incoming/twice.txt', Body: SHORT }),
+    );
+    llm.respondWith((request, n) => ({ delayMs: 100, reply: followSchema(request, n) }));
+    const message = (id: string) => ({
+      Records: [sqsMessage(id, s3Notification(s3.bucket, 'incoming/twice.txt'))],
+    });
+    await Promise.all([handler(message('a')), handler(message('b'))]);
+    expect(llm.requests).toHaveLength(1);
+    const out = await s3.client.send(
+      new GetObjectCommand({ Bucket: s3.bucket, Key: 'digests/twice.txt.json' }),
+    );
+    const digest = JSON.parse((await out.Body?.transformToString()) ?? '{}') as Digest;
+    expect(digest.usage.llmCalls).toBe(1);
   });
 
   it('drops a task whose quote is not in the source and counts it', async () => {

@@ -73,7 +73,7 @@ export async function startFakeOpenAi(responder: Responder = followSchema): Prom
     while ('delayMs' in reply) {
       const { delayMs, reply: next } = reply;
       await new Promise((r) => setTimeout(r, delayMs));
-      if (res.destroyed || req.destroyed) return;
+      if (res.destroyed || res.socket?.destroyed !== false) return;
       reply = next;
     }
     if ('status' in reply) {

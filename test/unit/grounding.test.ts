@@ -37,4 +37,20 @@ describe('QuoteLocator', () => {
     expect(l.locate('抓落实')?.evidence.start).toBe(0);
     expect(l.locate('抓落实', 9)?.evidence.start).toBe(9);
   });
+
+  it('joins a word hyphenated at a line end, and keeps other line-end hyphens', () => {
+    const text = 'The infor-\nmation office said Covid-\n19 cases fell in 2019-\n2020.';
+    const l = new QuoteLocator(text);
+    expect(l.locate('the information office')?.evidence.quote).toBe('The infor-mation office');
+    expect(l.locate('Covid- 19 cases')?.evidence.quote).toBe('Covid-19 cases');
+    expect(l.locate('2019-2020')).not.toBeNull();
+    for (const quote of ['the information office', 'Covid- 19 cases', '2019-2020']) {
+      const {
+        start,
+        end,
+        quote: found,
+      } = l.locate(quote)?.evidence ?? { start: 0, end: 0, quote: '' };
+      expect(squash(codePointSlice(text, start, end))).toBe(squash(found));
+    }
+  });
 });
