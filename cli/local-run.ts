@@ -69,6 +69,7 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
   const s3 = await startLocalS3({
     bucket: LOCAL_BUCKET,
     port: options.port ?? 0,
+    notifyPrefix: options.config.pipeline.inputPrefix,
     ...(options.directory ? { directory: options.directory } : {}),
   });
   const handler = createDigestHandler({

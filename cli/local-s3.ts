@@ -51,14 +51,20 @@ export async function startLocalS3(options: {
   port?: number;
   /** Keep objects in this folder across runs instead of a temporary one. */
   directory?: string;
+  /** Only ObjectCreated events under this prefix are reported (the notification filter). */
+  notifyPrefix?: string;
 }): Promise<LocalS3> {
   const directory =
     options.directory ??
     (await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'article-digest-s3-')));
   if (options.directory) await mkdir(options.directory, { recursive: true });
-  const child = fork(CHILD, [directory, options.bucket, String(options.port ?? 0)], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    CHILD,
+    [directory, options.bucket, String(options.port ?? 0), options.notifyPrefix ?? ''],
+    {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const onMessage = (message: ChildMessage) => {
       if (message.type === 'ready') {

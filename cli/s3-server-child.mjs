@@ -4,7 +4,7 @@
 // S3 event notification; it stops on { type: 'close' }.
 import S3rver from 's3rver';
 
-const [directory, bucket, port] = process.argv.slice(2);
+const [directory, bucket, port, notifyPrefix = ''] = process.argv.slice(2);
 const server = new S3rver({
   address: '127.0.0.1',
   port: Number(port ?? 0),
@@ -12,7 +12,14 @@ const server = new S3rver({
   directory,
   configureBuckets: [{ name: bucket }],
 });
-server.on('event', (notification) => process.send?.({ type: 'event', notification }));
+// Only ObjectCreated events under the watched prefix cross over, as an S3 notification filter.
+server.on('event', (notification) => {
+  const records = notification.Records.filter(
+    (r) => r.eventName.startsWith('ObjectCreated:') && r.s3.object.key.startsWith(notifyPrefix),
+  );
+  if (records.length > 0)
+    process.send?.({ type: 'event', notification: { ...notification, Records: records } });
+});
 const address = await server.run();
 process.send?.({ type: 'ready', port: address.port });
 process.on('message', async (message) => {

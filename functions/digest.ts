@@ -3,26 +3,29 @@
  * Configuration, the API key and the clients are set up once per container (top-level await)
  * and reused while it is warm.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConfigError, parseConfig } from '../shared/config';
 import { createEngine } from '../shared/engines';
 import { createDigestHandler, type InvocationContext } from '../shared/handler';
+import { createJsonLog } from '../shared/log';
 import { outcomeMetrics } from '../shared/metrics';
 import { withApiKeyFromSecret } from '../shared/secrets';
 import { createS3Store, readSecretString } from '../shared/store';
 
-const logger = new Logger({ serviceName: 'article-digest' });
+// One JSON line per entry, written straight to stdout: structured logs at no import cost.
+const logger = createJsonLog('article-digest', (line) => process.stdout.write(`${line}\n`));
 const metrics = new Metrics({ namespace: 'ArticleDigest', serviceName: 'article-digest' });
 
-const baseConfig = parseConfig(process.env);
-const credentials = baseConfig.credentials;
+let config = parseConfig(process.env);
+const credentials = config.credentials;
 if (!credentials)
   throw new ConfigError('No AWS credentials in the environment (AWS_ACCESS_KEY_ID).');
-const env = await withApiKeyFromSecret(process.env, (secretId) =>
-  readSecretString(secretId, { region: baseConfig.s3.region, credentials }),
-);
-const config = parseConfig(env);
+if (process.env.OPENAI_API_KEY_SECRET_ID) {
+  const env = await withApiKeyFromSecret(process.env, (secretId) =>
+    readSecretString(secretId, { region: config.s3.region, credentials }),
+  );
+  config = parseConfig(env);
+}
 const engine = await createEngine(config);
 logger.info('cold start', { engine: engine.info, prefixes: config.pipeline });
 

@@ -1,8 +1,9 @@
 import type { Log } from './handler';
 
 /**
- * A minimal structured logger: one JSON object per line on stdout/stderr. Fields are the
- * caller's; never pass article text or secrets (log lengths and hashes instead).
+ * A minimal structured logger: one JSON object per line (level, message, service, timestamp and
+ * the caller's fields), as Powertools Logger writes them and CloudWatch Logs Insights reads
+ * them. Never pass article text or secrets (log lengths and hashes instead).
  */
 export function createJsonLog(service: string, write = (line: string) => console.log(line)): Log {
   const entry =
