@@ -12,10 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { DigestStack } from '../cdk/digest-stack';
 import { type ProcessedRow, startLocalSession } from '../cli/local-run';
 import { LOCAL_CREDENTIALS } from '../cli/local-s3';
 import { parseConfig } from '../shared/config';
@@ -29,6 +27,7 @@ import { decodeText } from '../shared/text/decode';
 import { splitSentences } from '../shared/text/segment';
 import { followSchema, type Responder, startFakeOpenAi } from '../test/support/fake-openai';
 import { longReport } from '../test/support/long-report';
+import { functionAssetDir, synthApp } from '../test/support/synth';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
@@ -307,25 +306,8 @@ function importMs(file: string, env: Record<string, string>): number {
 
 async function coldStart() {
   const dir = mkdtempSync(join(tmpdir(), 'article-digest-bench-'));
-  const app = new App({ outdir: join(dir, 'cdk.out') });
-  new DigestStack(app, 'Bench', {
-    inputPrefix: 'incoming/',
-    outputPrefix: 'digests/',
-    errorPrefix: 'errors/',
-  });
-  const assembly = app.synth();
-  const asset = execFileSync('ls', [assembly.directory], { encoding: 'utf8' })
-    .split('\n')
-    .filter((name) => name.startsWith('asset.'))
-    .map((name) => join(assembly.directory, name))
-    .find((path) => {
-      try {
-        return statSync(join(path, 'index.mjs')).isFile();
-      } catch {
-        return false;
-      }
-    });
-  if (!asset) throw new Error('no function asset');
+  // The asset `cdk synth` builds, as deployed.
+  const asset = functionAssetDir(synthApp().assembly.directory);
   const ours = join(asset, 'index.mjs');
   // The naive bundle: the same three libraries imported the usual way, built with the same flags.
   const naiveEntry = join(dir, 'naive.mjs');

@@ -8,7 +8,8 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../shared/config';
 import { Digest, type EngineInfo } from '../shared/contract';
-import { digestKey, encodeEventKey } from '../shared/keys';
+import { s3NotificationFor } from '../shared/handler';
+import { digestKey } from '../shared/keys';
 
 export interface BackfillOptions {
   s3: S3Client;
@@ -141,25 +142,14 @@ export async function backfill(options: BackfillOptions): Promise<BackfillPlan> 
         QueueUrl: options.queueUrl,
         Entries: batch.map((object, j) => ({
           Id: String(j),
-          MessageBody: JSON.stringify({
-            Records: [
-              {
-                eventVersion: '2.1',
-                eventSource: 'aws:s3',
-                eventName: 'ObjectCreated:Put',
-                eventTime: new Date().toISOString(),
-                s3: {
-                  bucket: { name: options.bucket },
-                  object: {
-                    key: encodeEventKey(object.key),
-                    size: object.size,
-                    ...(object.etag ? { eTag: object.etag } : {}),
-                  },
-                },
-              },
-            ],
-            ...(options.force ? { articleDigest: { force: true } } : {}),
-          }),
+          MessageBody: JSON.stringify(
+            s3NotificationFor(
+              options.bucket,
+              object.key,
+              { size: object.size, ...(object.etag ? { eTag: object.etag } : {}) },
+              { force: options.force },
+            ),
+          ),
         })),
       }),
     );

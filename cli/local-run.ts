@@ -112,7 +112,7 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
     return p;
   };
   const waiting = new Map<string, Array<() => void>>();
-  s3.onObjectCreated(options.config.pipeline.inputPrefix, (event) => {
+  s3.onObjectCreated((event) => {
     void track(event);
     for (const record of event.Records) {
       const notification = JSON.parse(record.body) as {

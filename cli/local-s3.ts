@@ -25,10 +25,11 @@ export interface LocalS3 {
   bucket: string;
   client: S3Client;
   /**
-   * Calls `listener` with an SQS event for every object created under `prefix` (as an S3
-   * notification filter would), keys URL-encoded as S3 does.
+   * Calls `listener` with an SQS event for every object created under the `notifyPrefix` the
+   * server was started with (the server filters, as an S3 notification filter would), keys
+   * URL-encoded as S3 does.
    */
-  onObjectCreated(prefix: string, listener: (sqsEvent: SqsEventLike) => void): void;
+  onObjectCreated(listener: (sqsEvent: SqsEventLike) => void): void;
   close(): Promise<void>;
 }
 
@@ -83,17 +84,14 @@ export async function startLocalS3(options: {
     endpoint,
     bucket: options.bucket,
     client: createS3Client({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS }),
-    onObjectCreated(prefix, listener) {
+    onObjectCreated(listener) {
       child.on('message', (message: ChildMessage) => {
         if (message.type !== 'event') return;
         const { notification } = message;
-        const created = notification.Records.filter(
-          (r) => r.eventName.startsWith('ObjectCreated:') && r.s3.object.key.startsWith(prefix),
-        );
-        if (created.length === 0) return;
-        notification.Records = created;
         // s3rver puts raw keys in its events; S3 URL-encodes them. Deliver what S3 would.
-        for (const record of created) record.s3.object.key = encodeEventKey(record.s3.object.key);
+        for (const record of notification.Records) {
+          record.s3.object.key = encodeEventKey(record.s3.object.key);
+        }
         sequence++;
         listener({
           Records: [

@@ -44,6 +44,18 @@ const JsonPrices = z
   })
   .pipe(PriceTable);
 
+/** How the handler paces itself against the queue and the function's time limit. */
+export interface HandlerSettings {
+  maxReceiveCount: number;
+  minRemainingMs: number;
+}
+
+/** Defaults of {@link HandlerSettings}: the stack's redrive limit and a one-minute reserve. */
+export const DEFAULT_HANDLER_SETTINGS: HandlerSettings = {
+  maxReceiveCount: 5,
+  minRemainingMs: 60_000,
+};
+
 /**
  * The environment, as one schema: the single place where variable names, defaults and checks
  * live. Handlers and the CLI parse it once at start-up; nothing else reads `process.env`.
@@ -62,9 +74,9 @@ export const EnvSchema = z
      */
     CACHE_PREFIX: Prefix.default('cache/'),
     /** Receives after which a message goes to the dead-letter queue (the queue's redrive policy). */
-    MAX_RECEIVE_COUNT: PositiveInt.default(5),
+    MAX_RECEIVE_COUNT: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.maxReceiveCount),
     /** The handler starts no new document with less time than this left (milliseconds). */
-    MIN_REMAINING_MS: PositiveInt.default(60_000),
+    MIN_REMAINING_MS: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.minRemainingMs),
     /** Objects larger than this many bytes get a `too_large` error record without download. */
     MAX_OBJECT_BYTES: PositiveInt.default(10 * 1024 * 1024),
     /** `extractive` (offline) or `openai`; default `openai` when an API key is set. */
@@ -135,12 +147,6 @@ export interface PipelineSettings {
   errorPrefix: string;
   cachePrefix: string;
   maxObjectBytes: number;
-}
-
-/** How the handler paces itself against the queue and the function's time limit. */
-export interface HandlerSettings {
-  maxReceiveCount: number;
-  minRemainingMs: number;
 }
 
 /** How the LLM engine sizes, bounds and prices its work. */

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { HandlerSettings } from './config';
+import { DEFAULT_HANDLER_SETTINGS, type HandlerSettings } from './config';
 import { DigestError, describeError, TransientError } from './errors';
-import { decodeEventKey, errorKey } from './keys';
+import { decodeEventKey, encodeEventKey, errorKey } from './keys';
 import {
   type ObjectRef,
   type Outcome,
@@ -30,6 +30,30 @@ const S3Notification = z.object({
   /** Set by `article-digest backfill --force`: digest again even if nothing changed. */
   articleDigest: z.object({ force: z.boolean() }).partial().optional(),
 });
+
+/**
+ * An S3 ObjectCreated notification for one object, as S3 sends it (key URL-encoded), for
+ * whoever sends objects through the queue again (backfill) or stands in for S3 (tests).
+ */
+export function s3NotificationFor(
+  bucket: string,
+  key: string,
+  object: { size?: number; eTag?: string } = {},
+  options: { force?: boolean } = {},
+) {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3' as const,
+        eventName: 'ObjectCreated:Put',
+        eventTime: new Date().toISOString(),
+        s3: { bucket: { name: bucket }, object: { key: encodeEventKey(key), ...object } },
+      },
+    ],
+    ...(options.force ? { articleDigest: { force: true } } : {}),
+  };
+}
 
 /** The message S3 sends once to check a new notification target. */
 const S3TestEvent = z.object({ Event: z.literal('s3:TestEvent') });
@@ -119,10 +143,7 @@ function safeRefs(body: string): ObjectRef[] {
  */
 export function createDigestHandler(deps: HandlerDeps) {
   const pipeline: PipelineDeps = { ...deps, inflight: deps.inflight ?? new Map() };
-  const { maxReceiveCount, minRemainingMs } = deps.handler ?? {
-    maxReceiveCount: 5,
-    minRemainingMs: 60_000,
-  };
+  const { maxReceiveCount, minRemainingMs } = deps.handler ?? DEFAULT_HANDLER_SETTINGS;
 
   const run = async (ref: ObjectRef) => {
     const started = performance.now();

@@ -104,9 +104,9 @@ function readArticle(document: PreparedDocument, layout: ArticleLayout) {
   let title = layout.title;
   const sentences: Sentence[] = [];
   for (const raw of splitSentences(normalized.text, layout.paragraphs, language)) {
-    let sentence: Sentence | null = cleanSentence(raw);
+    let sentence = cleanSentence(raw);
     if (sentence === null) continue;
-    if ('byline' in sentence && typeof sentence.byline === 'string') bylines.push(sentence.byline);
+    if (sentence.byline) bylines.push(sentence.byline);
     if (title === null && sentences.length === 0) {
       const cut = leadingTitle(sentence);
       if (cut > 0) {
@@ -339,7 +339,11 @@ function findTasks(
   }
   const items: Candidate[] = [];
   const byFamily = new Map<string, Candidate[]>();
-  for (const c of candidates) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), c]);
+  for (const c of candidates) {
+    const list = byFamily.get(c.family);
+    if (list) list.push(c);
+    else byFamily.set(c.family, [c]);
+  }
   for (const [family, list] of byFamily) {
     if (family === 'bullet') {
       if (list.length >= 2) items.push(...list);

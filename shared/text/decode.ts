@@ -35,17 +35,28 @@ function tryDecode(label: string, bytes: Uint8Array): string | null {
   }
 }
 
-/** Share of even- or odd-indexed bytes that are NUL, the mark of UTF-16 text without a BOM. */
-function nulShare(bytes: Uint8Array, parity: 0 | 1): number {
-  const n = Math.min(bytes.length, 4096);
-  let nul = 0;
+/** Share of the bytes from `start`, every `step`-th, among the first `limit`, that match. */
+function byteShare(
+  bytes: Uint8Array,
+  matches: (b: number) => boolean,
+  start = 0,
+  step = 1,
+  limit = 8192,
+): number {
+  const n = Math.min(bytes.length, limit);
+  let hits = 0;
   let total = 0;
-  for (let i = parity; i < n; i += 2) {
+  for (let i = start; i < n; i += step) {
     total++;
-    if (bytes[i] === 0) nul++;
+    if (matches(bytes[i] ?? 0)) hits++;
   }
-  return total === 0 ? 0 : nul / total;
+  return total === 0 ? 0 : hits / total;
 }
+
+const isNul = (b: number) => b === 0;
+/** C0 control bytes other than white space and escape: never in text of any 8-bit encoding. */
+const isControl = (b: number) =>
+  b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b;
 
 /** Share of code points that are control characters other than tab, line breaks and form feed. */
 function controlShare(text: string): number {
@@ -98,8 +109,9 @@ function detect(bytes: Uint8Array): Decoded {
   if (startsWith(bytes, [0xff, 0xfe])) return utf16(bytes.subarray(2), 'utf-16le');
   if (startsWith(bytes, [0xfe, 0xff])) return utf16(bytes.subarray(2), 'utf-16be');
 
-  const evenNul = nulShare(bytes, 0);
-  const oddNul = nulShare(bytes, 1);
+  // UTF-16 text without a BOM: NUL bytes at even or odd positions only (Latin text).
+  const evenNul = byteShare(bytes, isNul, 0, 2, 4096);
+  const oddNul = byteShare(bytes, isNul, 1, 2, 4096);
   if (oddNul > 0.3 && evenNul < 0.05) return utf16(bytes, 'utf-16le');
   if (evenNul > 0.3 && oddNul < 0.05) return utf16(bytes, 'utf-16be');
 
@@ -123,7 +135,7 @@ function detect(bytes: Uint8Array): Decoded {
     }
   }
   // Single- and double-byte text encodings never use C0 control bytes other than white space.
-  if (controlByteShare(bytes) > 0.01) {
+  if (byteShare(bytes, isControl) > 0.01) {
     throw new DocumentError('binary_input', 'The object holds binary data, not text.');
   }
   // GB18030 accepts almost any byte pairs, so Big5 text decodes as GB18030 too, into rare
@@ -183,16 +195,6 @@ function plausibleShare(text: string): number {
     }
   }
   return total === 0 ? 0 : ok / total;
-}
-
-function controlByteShare(bytes: Uint8Array): number {
-  const n = Math.min(bytes.length, 8192);
-  let control = 0;
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i] ?? 0;
-    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) control++;
-  }
-  return n === 0 ? 0 : control / n;
 }
 
 function utf16(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be'): Decoded {

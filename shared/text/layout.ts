@@ -127,9 +127,8 @@ function headingChunks(text: string, maxChunk: number): number {
 }
 
 export interface CleanSentence extends Sentence {
-  /** Furniture found at its start and removed from it. */
+  /** An inline byline found at its start and removed from it. */
   byline?: string;
-  heading?: string;
 }
 
 /**
@@ -156,10 +155,7 @@ export function cleanSentence(sentence: Sentence): CleanSentence | null {
   if (opener) {
     const rest = text.slice(opener[0].length);
     const heading = headingChunks(rest, 16);
-    if (heading > 0 || /^\S+$/.test(rest.trim())) {
-      result.heading = (opener[0] + rest.slice(0, heading)).trim();
-      cut(opener[0].length + heading);
-    }
+    if (heading > 0 || /^\S+$/.test(rest.trim())) cut(opener[0].length + heading);
   }
   if (
     text === '' ||

@@ -10,20 +10,10 @@ import { LOCAL_CREDENTIALS } from '../../cli/local-s3';
 import { createS3Client } from '../../cli/s3-client';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ROOT } from '../support/fixtures';
+import { poll } from '../support/poll';
 
 const BIN = resolve(ROOT, 'bin', 'article-digest.mjs');
 const run = promisify(execFile);
-
-/** Polls `check` every 50 ms until it returns a value, for up to 15 s. */
-async function poll<T>(check: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const value = check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('timed out waiting');
-}
 
 describe('article-digest backfill against local mode, after a model change', () => {
   let dir: string;

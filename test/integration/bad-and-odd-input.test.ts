@@ -5,8 +5,9 @@ import { type LocalSession, type ProcessedRow, startLocalSession } from '../../c
 import { parseConfig } from '../../shared/config';
 import type { Digest, ErrorRecord } from '../../shared/contract';
 import { createExtractiveEngine } from '../../shared/engines/extractive';
+import { s3NotificationFor } from '../../shared/handler';
 import { createJsonLog } from '../../shared/log';
-import { s3Notification, sqsMessage } from '../support/events';
+import { sqsMessage } from '../support/events';
 import { codePointSlice, SAMPLE_000, sampleText, squash } from '../support/fixtures';
 import { committedValidators } from '../support/schema';
 
@@ -112,7 +113,7 @@ describe('odd inputs, re-uploads and duplicate deliveries through local mode', (
     expect(first?.status).toBe('digested');
     const before = await read<Digest>('digests/dup/once.txt.json');
     await session.deliver({
-      Records: [sqsMessage('again', s3Notification(session.s3.bucket, key))],
+      Records: [sqsMessage('again', s3NotificationFor(session.s3.bucket, key))],
     });
     expect(rows.filter((r) => r.key === key).at(-1)?.outcome.status).toBe('unchanged');
     expect(await read<Digest>('digests/dup/once.txt.json')).toEqual(before);
@@ -150,7 +151,7 @@ describe('odd inputs, re-uploads and duplicate deliveries through local mode', (
       }),
     );
     await session.deliver({
-      Records: [sqsMessage('again', s3Notification(session.s3.bucket, key))],
+      Records: [sqsMessage('again', s3NotificationFor(session.s3.bucket, key))],
     });
     expect(rows.filter((r) => r.key === key).at(-1)?.outcome.status).toBe('unchanged');
     expect(await read('errors/stale/record.txt.json')).toBeNull();
@@ -160,7 +161,7 @@ describe('odd inputs, re-uploads and duplicate deliveries through local mode', (
     const key = 'incoming/versions/late.txt';
     await drop(key, '一是旧任务。二是旧办法。');
     await drop(key, TASKS);
-    const late = s3Notification(session.s3.bucket, key);
+    const late = s3NotificationFor(session.s3.bucket, key);
     Object.assign(late.Records[0]?.s3.object ?? {}, { versionId: 'an-older-version' });
     await session.deliver({ Records: [sqsMessage('late-version', late)] });
     const digest = await read<Digest>('digests/versions/late.txt.json');
@@ -179,7 +180,7 @@ describe('odd inputs, re-uploads and duplicate deliveries through local mode', (
     await session.idle();
     await session.s3.client.send(new DeleteObjectCommand({ Bucket: session.s3.bucket, Key: key }));
     await session.deliver({
-      Records: [sqsMessage('late', s3Notification(session.s3.bucket, key))],
+      Records: [sqsMessage('late', s3NotificationFor(session.s3.bucket, key))],
     });
     const record = await read<ErrorRecord>('errors/gone/late.txt.json');
     expect(record?.error).toMatchObject({ code: 'object_missing', retryable: false });

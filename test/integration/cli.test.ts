@@ -10,6 +10,7 @@ import { LOCAL_CREDENTIALS } from '../../cli/local-s3';
 import { createS3Client } from '../../cli/s3-client';
 import { startFakeOpenAi } from '../support/fake-openai';
 import { ROOT, SAMPLE_000, sampleBytes } from '../support/fixtures';
+import { poll } from '../support/poll';
 
 const BIN = resolve(ROOT, 'bin', 'article-digest.mjs');
 const run = promisify(execFile);
@@ -117,18 +118,3 @@ describe('article-digest run', () => {
     });
   });
 });
-
-/** Polls `check` every 50 ms until it returns a value, for up to 15 s. */
-async function poll<T>(check: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('timed out waiting');
-}

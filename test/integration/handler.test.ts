@@ -4,15 +4,15 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../
 import { parseConfig } from '../../shared/config';
 import { createExtractiveEngine } from '../../shared/engines/extractive';
 import { TransientError } from '../../shared/errors';
-import { createDigestHandler } from '../../shared/handler';
+import { createDigestHandler, s3NotificationFor } from '../../shared/handler';
 import { silentLog } from '../../shared/log';
 import type { Outcome } from '../../shared/pipeline';
 import { createS3Store, type ObjectStore } from '../../shared/store';
-import { s3Notification, sqsMessage } from '../support/events';
+import { sqsMessage } from '../support/events';
 
 const settings = parseConfig({}).pipeline;
 
-const s3Event = (bucket: string, key: string) => s3Notification(bucket, key, { size: 60 });
+const s3Event = (bucket: string, key: string) => s3NotificationFor(bucket, key, { size: 60 });
 
 describe('digest handler', () => {
   let s3: LocalS3;

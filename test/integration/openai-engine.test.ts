@@ -5,11 +5,11 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../
 import { parseConfig } from '../../shared/config';
 import type { Digest } from '../../shared/contract';
 import { createEngine } from '../../shared/engines';
-import { createDigestHandler, type Log } from '../../shared/handler';
+import { createDigestHandler, type Log, s3NotificationFor } from '../../shared/handler';
 import { createJsonLog, silentLog } from '../../shared/log';
 import type { Outcome } from '../../shared/pipeline';
 import { createS3Store } from '../../shared/store';
-import { s3Notification, sqsMessage } from '../support/events';
+import { sqsMessage } from '../support/events';
 import {
   type FakeOpenAi,
   followSchema,
@@ -77,7 +77,9 @@ describe('openai engine at the HTTP boundary', () => {
     const handler = await handlerFor({ CACHE_PREFIX: `cache-${seq}/`, ...env }, log, outcomes);
     const key = `incoming/doc-${seq}.txt`;
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: text }));
-    const response = await handler({ Records: [sqsMessage('m1', s3Notification(s3.bucket, key))] });
+    const response = await handler({
+      Records: [sqsMessage('m1', s3NotificationFor(s3.bucket, key))],
+    });
     return { failedMessages: response?.batchItemFailures.length ?? 0, outcome: outcomes[0] };
   }
 
@@ -159,7 +161,9 @@ describe('openai engine at the HTTP boundary', () => {
       new PutObjectCommand({ Bucket: s3.bucket, Key: 'incoming/page.html', Body: html }),
     );
     const handler = await handlerFor(env);
-    await handler({ Records: [sqsMessage('h', s3Notification(s3.bucket, 'incoming/page.html'))] });
+    await handler({
+      Records: [sqsMessage('h', s3NotificationFor(s3.bucket, 'incoming/page.html'))],
+    });
     const asText = digestOf((await drop(html, env)).outcome);
     expect(llm.requests).toHaveLength(2);
     expect(asText.source.format).toBe('text');
@@ -172,7 +176,7 @@ describe('openai engine at the HTTP boundary', () => {
     );
     llm.respondWith((request, n) => ({ delayMs: 100, reply: followSchema(request, n) }));
     const message = (id: string) => ({
-      Records: [sqsMessage(id, s3Notification(s3.bucket, 'incoming/twice.txt'))],
+      Records: [sqsMessage(id, s3NotificationFor(s3.bucket, 'incoming/twice.txt'))],
     });
     await Promise.all([handler(message('a')), handler(message('b'))]);
     expect(llm.requests).toHaveLength(1);

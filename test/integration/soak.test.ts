@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local-run';
 import { parseConfig } from '../../shared/config';
 import { createEngine } from '../../shared/engines';
+import { s3NotificationFor } from '../../shared/handler';
 import { silentLog } from '../../shared/log';
-import { s3Notification, sqsMessage } from '../support/events';
+import { sqsMessage } from '../support/events';
 import {
   type ChatRequest,
   type FakeOpenAi,
@@ -107,7 +108,7 @@ describe('fault soak', () => {
     for (let i = 0; i < REDELIVERED; i++) {
       const key = `incoming/batch/doc-${i}.txt`;
       void session.deliver({
-        Records: [sqsMessage(`again-${i}`, s3Notification(session.s3.bucket, key))],
+        Records: [sqsMessage(`again-${i}`, s3NotificationFor(session.s3.bucket, key))],
       });
     }
     await session.idle();
