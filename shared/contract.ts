@@ -148,6 +148,7 @@ export const ErrorCode = z.enum([
   'llm_rejected',
   'llm_unavailable',
   'storage_unavailable',
+  'too_slow',
   'internal',
 ]);
 

@@ -20,6 +20,7 @@ import { QuoteLocator } from './text/grounding';
 import { detectFormat, htmlToText } from './text/html';
 import { instructionSpans } from './text/injection';
 import { normalize } from './text/normalize';
+import { TimeLimit } from './time-limit';
 
 /** An object named by an event: where it is and what the event says of it. */
 export interface ObjectRef {
@@ -255,6 +256,7 @@ export async function digestContent(
   deps: Pick<PipelineDeps, 'engine'>,
   text: string,
   format: Format,
+  timeLimit: TimeLimit = TimeLimit.none(),
 ): Promise<DigestBody> {
   const html = format === 'html' ? htmlToText(text) : null;
   const readable = html ? html.text : text;
@@ -266,6 +268,7 @@ export async function digestContent(
       readable,
       html ? { text, start: html.rawStart, end: html.rawEnd } : undefined,
     ),
+    timeLimit,
   };
   const result = await deps.engine.digest(document);
   const untrusted = instructionSpans(readable, document.normalized, document.language);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EngineInfo, Usage } from '../contract';
 import type { QuoteLocator } from '../text/grounding';
+import type { TimeLimit } from '../time-limit';
 import type { Normalized } from '../text/normalize';
 
 /** A decoded, normalized document, ready for an engine. */
@@ -10,6 +11,8 @@ export interface PreparedDocument {
   normalized: Normalized;
   language: 'zh' | 'en' | 'und';
   locator: QuoteLocator;
+  /** When the document must be finished; long loops call `timeLimit.check(stage)`. */
+  timeLimit: TimeLimit;
 }
 
 /**
