@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EngineInfo, Usage } from '../contract';
 import type { QuoteLocator } from '../text/grounding';
-import type { TimeLimit } from '../time-limit';
 import type { Normalized } from '../text/normalize';
+import type { TimeLimit } from '../time-limit';
 
 /** A decoded, normalized document, ready for an engine. */
 export interface PreparedDocument {
