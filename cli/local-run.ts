@@ -83,6 +83,7 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
     handler: {
       maxReceiveCount: maxReceives,
       minRemainingMs: options.config.handler.minRemainingMs,
+      documentTimeLimitMs: options.config.handler.documentTimeLimitMs,
     },
     log: options.log,
     onOutcome: (ref: ObjectRef, outcome: Outcome, elapsedMs: number) =>

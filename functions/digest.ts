@@ -8,7 +8,8 @@ import { ConfigError, parseConfig } from '../shared/config';
 import { createEngine } from '../shared/engines';
 import { createDigestHandler, type InvocationContext } from '../shared/handler';
 import { createJsonLog } from '../shared/log';
-import { outcomeMetrics } from '../shared/metrics';
+import { type MetricPoint, outcomeMetrics, tryFailedMetric } from '../shared/metrics';
+import { createSqsDeadLetterQueue } from '../shared/queue';
 import { withApiKeyFromSecret } from '../shared/secrets';
 import { createS3Store, readSecretString } from '../shared/store';
 
@@ -29,24 +30,35 @@ if (process.env.OPENAI_API_KEY_SECRET_ID) {
 const engine = await createEngine(config);
 logger.info('cold start', { engine: engine.info, prefixes: config.pipeline });
 
+const emit = (points: MetricPoint[]) => {
+  for (const point of points) {
+    if (point.dimensions) {
+      const single = metrics.singleMetric();
+      for (const [name, value] of Object.entries(point.dimensions)) single.addDimension(name, value);
+      single.addMetric(point.name, point.unit, point.value);
+    } else {
+      metrics.addMetric(point.name, point.unit, point.value);
+    }
+  }
+};
+
 const handle = createDigestHandler({
   store: createS3Store({ ...config.s3, credentials }),
   engine,
   settings: config.pipeline,
   handler: config.handler,
-  log: logger,
-  onOutcome: (_ref, outcome, elapsedMs) => {
-    for (const point of outcomeMetrics(outcome, elapsedMs)) {
-      if (point.dimensions) {
-        const single = metrics.singleMetric();
-        for (const [name, value] of Object.entries(point.dimensions))
-          single.addDimension(name, value);
-        single.addMetric(point.name, point.unit, point.value);
-      } else {
-        metrics.addMetric(point.name, point.unit, point.value);
+  ...(config.deadLetterQueueUrl
+    ? {
+        deadLetters: createSqsDeadLetterQueue({
+          queueUrl: config.deadLetterQueueUrl,
+          region: config.s3.region,
+          credentials,
+        }),
       }
-    }
-  },
+    : {}),
+  log: logger,
+  onOutcome: (_ref, outcome, elapsedMs) => emit(outcomeMetrics(outcome, elapsedMs)),
+  onTryFailed: (_ref, code) => emit([tryFailedMetric(code)]),
 });
 
 export const handler = async (event: unknown, context?: InvocationContext) => {

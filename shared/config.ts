@@ -48,12 +48,18 @@ const JsonPrices = z
 export interface HandlerSettings {
   maxReceiveCount: number;
   minRemainingMs: number;
+  /** The most one document may take (milliseconds); see `DOCUMENT_TIME_LIMIT_MS`. */
+  documentTimeLimitMs: number;
 }
 
-/** Defaults of {@link HandlerSettings}: the stack's redrive limit and a one-minute reserve. */
+/**
+ * Defaults of {@link HandlerSettings}: the stack's redrive limit, a one-minute reserve, and four
+ * minutes a document, inside the function's five-minute timeout.
+ */
 export const DEFAULT_HANDLER_SETTINGS: HandlerSettings = {
   maxReceiveCount: 5,
   minRemainingMs: 60_000,
+  documentTimeLimitMs: 240_000,
 };
 
 /**
@@ -77,6 +83,17 @@ export const EnvSchema = z
     MAX_RECEIVE_COUNT: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.maxReceiveCount),
     /** The handler starts no new document with less time than this left (milliseconds). */
     MIN_REMAINING_MS: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.minRemainingMs),
+    /**
+     * The most one document may take, end to end (milliseconds); past it the document ends with a
+     * `too_slow` error record. Keep it below the function's timeout, which also caps it: with
+     * less time left in the invocation, the document is handed back to the queue instead.
+     */
+    DOCUMENT_TIME_LIMIT_MS: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.documentTimeLimitMs),
+    /**
+     * The dead-letter queue's URL (deployed stack): a message that is not an S3 notification is
+     * sent there at once, with the reason, instead of being received again and again.
+     */
+    DEAD_LETTER_QUEUE_URL: z.url().optional(),
     /** Objects larger than this many bytes get a `too_large` error record without download. */
     MAX_OBJECT_BYTES: PositiveInt.default(10 * 1024 * 1024),
     /** `extractive` (offline) or `openai`; default `openai` when an API key is set. */
@@ -161,6 +178,8 @@ export interface LlmSettings {
 export interface Config {
   pipeline: PipelineSettings;
   handler: HandlerSettings;
+  /** Where malformed messages go at once; none in local mode. */
+  deadLetterQueueUrl: string | undefined;
   engine: 'extractive' | 'openai';
   openai: {
     apiKey: string | undefined;
@@ -201,7 +220,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       cachePrefix: e.CACHE_PREFIX,
       maxObjectBytes: e.MAX_OBJECT_BYTES,
     },
-    handler: { maxReceiveCount: e.MAX_RECEIVE_COUNT, minRemainingMs: e.MIN_REMAINING_MS },
+    handler: {
+      maxReceiveCount: e.MAX_RECEIVE_COUNT,
+      minRemainingMs: e.MIN_REMAINING_MS,
+      documentTimeLimitMs: e.DOCUMENT_TIME_LIMIT_MS,
+    },
+    deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
     engine: e.DIGEST_ENGINE ?? (e.OPENAI_API_KEY ? 'openai' : 'extractive'),
     openai: {
       apiKey: e.OPENAI_API_KEY,

@@ -95,7 +95,7 @@ export const EngineInfo = z
     configHash: z
       .string()
       .describe(
-        'Hash of everything in the engine configuration that changes its output (engine, model, prompt version, output language, sizes). Same content and same configHash: same digest.',
+        'Hash of everything that changes the output: the engine configuration (engine, model, prompt version, output language, sizes) and the pipeline version. Same content and same configHash: same digest.',
       ),
   })
   .meta({ id: 'EngineInfo' });

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DEFAULT_HANDLER_SETTINGS, type HandlerSettings } from './config';
-import { DigestError, describeError, TransientError } from './errors';
+import type { ErrorCode } from './contract';
+import { DigestError, DocumentError, describeError, TransientError } from './errors';
 import { decodeEventKey, encodeEventKey, errorKey } from './keys';
 import {
   type ObjectRef,
@@ -9,6 +10,8 @@ import {
   processObject,
   recordFinalFailure,
 } from './pipeline';
+import type { DeadLetterQueue } from './queue';
+import { TimeLimit } from './time-limit';
 
 /** One S3 event notification record, as S3 sends it (keys URL-encoded). */
 const S3Record = z.object({
@@ -81,11 +84,18 @@ export interface Log {
 
 export interface HandlerDeps extends PipelineDeps {
   log: Log;
-  /** Receive limit and time reserve; defaults: 5 receives, 60 s. */
-  handler?: HandlerSettings;
+  /** Receive limit, time reserve, document time limit; defaults: {@link DEFAULT_HANDLER_SETTINGS}. */
+  handler?: Partial<HandlerSettings>;
+  /** Where a message that is not an S3 notification goes at once; without it, back to the queue. */
+  deadLetters?: DeadLetterQueue;
   /** Called after each object with its outcome and how long it took (milliseconds). */
   onOutcome?: (ref: ObjectRef, outcome: Outcome, elapsedMs: number) => void;
+  /** Called each time a try of an object fails and its message goes back to the queue. */
+  onTryFailed?: (ref: ObjectRef, code: ErrorCode) => void;
 }
+
+/** Time kept, after a document's time limit, to write its record before the invocation ends. */
+const RECORD_RESERVE_MS = 10_000;
 
 /** The part of Lambda's context the handler uses. */
 export interface InvocationContext {
@@ -109,30 +119,37 @@ function toRef(record: z.infer<typeof S3Record>): ObjectRef {
   };
 }
 
-/** The object references in an SQS message body: an S3 notification, or none for a test event. */
-function refsFromBody(body: string): ObjectRef[] {
+/**
+ * The object references in an SQS message body (an S3 notification; none for S3's test event),
+ * or why the body is not one: a message that will never succeed, however often it is received.
+ */
+function refsFromBody(body: string): { refs: ObjectRef[] } | { malformed: string } {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch (error) {
-    throw new Error(`message body is not JSON (${describeError(error)})`);
+    return { malformed: `the body is not JSON (${describeError(error)})` };
   }
-  if (S3TestEvent.safeParse(json).success) return [];
-  const notification = S3Notification.parse(json);
-  const force = notification.articleDigest?.force === true;
-  return notification.Records.filter((r) => r.eventName.startsWith('ObjectCreated:')).map((r) => ({
-    ...toRef(r),
-    ...(force ? { force } : {}),
-  }));
+  if (S3TestEvent.safeParse(json).success) return { refs: [] };
+  const notification = S3Notification.safeParse(json);
+  if (!notification.success) {
+    const issues = notification.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+    return { malformed: `the body is not an S3 event notification (${issues.join('; ')})` };
+  }
+  const force = notification.data.articleDigest?.force === true;
+  const refs = notification.data.Records.filter((r) =>
+    r.eventName.startsWith('ObjectCreated:'),
+  ).map((r) => ({ ...toRef(r), ...(force ? { force } : {}) }));
+  return { refs };
 }
 
-/** The references of a message body, or none when it cannot be read. */
-function safeRefs(body: string): ObjectRef[] {
-  try {
-    return refsFromBody(body);
-  } catch {
-    return [];
-  }
+/** The code an error is counted and recorded under. */
+function codeOf(error: unknown): ErrorCode {
+  return error instanceof TransientError || error instanceof DocumentError
+    ? error.code
+    : 'internal';
 }
 
 /**
@@ -143,11 +160,27 @@ function safeRefs(body: string): ObjectRef[] {
  */
 export function createDigestHandler(deps: HandlerDeps) {
   const pipeline: PipelineDeps = { ...deps, inflight: deps.inflight ?? new Map() };
-  const { maxReceiveCount, minRemainingMs } = deps.handler ?? DEFAULT_HANDLER_SETTINGS;
+  const { maxReceiveCount, minRemainingMs, documentTimeLimitMs } = {
+    ...DEFAULT_HANDLER_SETTINGS,
+    ...deps.handler,
+  };
 
-  const run = async (ref: ObjectRef) => {
+  /**
+   * The document's own time limit, or what is left of the invocation (less the time to write a
+   * record) when that is shorter: then running out is transient, not the document's fault.
+   */
+  const timeLimitFor = (context: InvocationContext | undefined) => {
+    const available = context
+      ? context.getRemainingTimeInMillis() - RECORD_RESERVE_MS
+      : Number.POSITIVE_INFINITY;
+    return available < documentTimeLimitMs
+      ? TimeLimit.in(Math.max(0, available), { cutShort: true })
+      : TimeLimit.in(documentTimeLimitMs);
+  };
+
+  const run = async (ref: ObjectRef, context?: InvocationContext) => {
     const started = performance.now();
-    const outcome = await processObject(pipeline, ref);
+    const outcome = await processObject(pipeline, ref, timeLimitFor(context));
     const elapsedMs = performance.now() - started;
     deps.onOutcome?.(ref, outcome, elapsedMs);
     const fields = { bucket: ref.bucket, key: ref.key, status: outcome.status, elapsedMs };
@@ -158,22 +191,29 @@ export function createDigestHandler(deps: HandlerDeps) {
     }
   };
 
+  /** Writes the record of a message that goes to the dead-letter queue after this receive. */
+  const recordLast = async (ref: ObjectRef, error: unknown) => {
+    const record = await recordFinalFailure(pipeline, ref, error).catch(() => null);
+    if (record) {
+      deps.onOutcome?.(ref, { status: 'failed', key: errorKey(ref.key, deps.settings), record }, 0);
+    }
+    return record;
+  };
+
   /** Processes one message; on its last receive a failure is also written as an error record. */
-  const runMessage = async (message: z.infer<typeof SqsRecord>) => {
+  const runMessage = async (
+    message: z.infer<typeof SqsRecord>,
+    refs: ObjectRef[],
+    context?: InvocationContext,
+  ) => {
     const receiveCount = message.attributes?.ApproximateReceiveCount ?? 1;
-    for (const ref of refsFromBody(message.body)) {
+    for (const ref of refs) {
       try {
-        await run(ref);
+        await run(ref, context);
       } catch (error) {
+        deps.onTryFailed?.(ref, codeOf(error));
         if (receiveCount >= maxReceiveCount) {
-          const record = await recordFinalFailure(pipeline, ref, error).catch(() => null);
-          if (record) {
-            deps.onOutcome?.(
-              ref,
-              { status: 'failed', key: errorKey(ref.key, deps.settings), record },
-              0,
-            );
-          }
+          const record = await recordLast(ref, error);
           deps.log.error('document failed on its last receive', {
             key: ref.key,
             receiveCount,
@@ -185,6 +225,32 @@ export function createDigestHandler(deps: HandlerDeps) {
     }
   };
 
+  /** Sends a message that can never succeed to the dead-letter queue; false if it cannot. */
+  const deadLetter = async (message: z.infer<typeof SqsRecord>, reason: string) => {
+    if (!deps.deadLetters) {
+      deps.log.error('malformed message; it goes back to the queue', {
+        messageId: message.messageId,
+        reason,
+      });
+      return false;
+    }
+    try {
+      await deps.deadLetters.send(message.body, reason);
+      deps.log.error('malformed message sent to the dead-letter queue', {
+        messageId: message.messageId,
+        reason,
+      });
+      return true;
+    } catch (error) {
+      deps.log.error('malformed message could not be dead-lettered; it goes back to the queue', {
+        messageId: message.messageId,
+        reason,
+        error: loggable(error),
+      });
+      return false;
+    }
+  };
+
   return async (
     event: unknown,
     context?: InvocationContext,
@@ -193,6 +259,13 @@ export function createDigestHandler(deps: HandlerDeps) {
     if (sqs.success) {
       const failures: SqsBatchResponse['batchItemFailures'] = [];
       for (const message of sqs.data.Records) {
+        const parsed = refsFromBody(message.body);
+        if ('malformed' in parsed) {
+          if (!(await deadLetter(message, parsed.malformed))) {
+            failures.push({ itemIdentifier: message.messageId });
+          }
+          continue;
+        }
         // Never run into the function's hard timeout: what cannot be finished goes back.
         if (context && context.getRemainingTimeInMillis() < minRemainingMs) {
           deps.log.warn('too little time left; message returned to the queue', {
@@ -203,21 +276,14 @@ export function createDigestHandler(deps: HandlerDeps) {
           if ((message.attributes?.ApproximateReceiveCount ?? 1) >= maxReceiveCount) {
             const tooLate = new TransientError(
               'Not processed: too little time was left on its last receive.',
+              { code: 'too_slow' },
             );
-            for (const ref of safeRefs(message.body)) {
-              const record = await recordFinalFailure(pipeline, ref, tooLate).catch(() => null);
-              if (record)
-                deps.onOutcome?.(
-                  ref,
-                  { status: 'failed', key: errorKey(ref.key, deps.settings), record },
-                  0,
-                );
-            }
+            for (const ref of parsed.refs) await recordLast(ref, tooLate);
           }
           continue;
         }
         try {
-          await runMessage(message);
+          await runMessage(message, parsed.refs, context);
         } catch (error) {
           deps.log.error('message failed; it goes back to the queue', {
             messageId: message.messageId,
@@ -231,7 +297,7 @@ export function createDigestHandler(deps: HandlerDeps) {
     const s3 = S3Notification.safeParse(event);
     if (s3.success) {
       for (const record of s3.data.Records) {
-        if (record.eventName.startsWith('ObjectCreated:')) await run(toRef(record));
+        if (record.eventName.startsWith('ObjectCreated:')) await run(toRef(record), context);
       }
       return undefined;
     }

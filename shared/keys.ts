@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { PipelineSettings } from './config';
+import { MAX_KEY_BYTES } from './store';
 
 export type KeyRole = 'input' | 'output' | 'error' | 'other';
 
@@ -10,14 +12,29 @@ export function keyRole(key: string, settings: PipelineSettings): KeyRole {
   return 'other';
 }
 
-/** `incoming/a/b.txt` → `digests/a/b.txt.json`. */
-export function digestKey(inputKey: string, settings: PipelineSettings): string {
-  return `${settings.outputPrefix}${inputKey.slice(settings.inputPrefix.length)}.json`;
+/** The folder, under the output and error prefixes, of records whose mirrored key is too long. */
+export const LONG_KEY_FOLDER = '_long-keys/';
+
+/**
+ * The record key of an input key under `prefix`, mirroring its path: `incoming/a/b.txt` →
+ * `<prefix>a/b.txt.json`. Where that would exceed S3's 1,024 bytes, the record goes to
+ * `<prefix>_long-keys/<sha256 of the input key>.json` instead; the record's `source.key` holds
+ * the full input key.
+ */
+function recordKey(inputKey: string, prefix: string, settings: PipelineSettings): string {
+  const mirrored = `${prefix}${inputKey.slice(settings.inputPrefix.length)}.json`;
+  if (Buffer.byteLength(mirrored) <= MAX_KEY_BYTES) return mirrored;
+  return `${prefix}${LONG_KEY_FOLDER}${createHash('sha256').update(inputKey).digest('hex')}.json`;
 }
 
-/** `incoming/a/b.txt` → `errors/a/b.txt.json`. */
+/** `incoming/a/b.txt` → `digests/a/b.txt.json` (hashed when too long: see {@link recordKey}). */
+export function digestKey(inputKey: string, settings: PipelineSettings): string {
+  return recordKey(inputKey, settings.outputPrefix, settings);
+}
+
+/** `incoming/a/b.txt` → `errors/a/b.txt.json` (hashed when too long: see {@link recordKey}). */
 export function errorKey(inputKey: string, settings: PipelineSettings): string {
-  return `${settings.errorPrefix}${inputKey.slice(settings.inputPrefix.length)}.json`;
+  return recordKey(inputKey, settings.errorPrefix, settings);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ErrorCode } from './contract';
 import type { Outcome } from './pipeline';
 
 export type MetricUnit = 'Count' | 'Milliseconds' | 'None';
@@ -46,4 +47,13 @@ export function outcomeMetrics(outcome: Outcome, elapsedMs: number): MetricPoint
     points.push({ name: 'EstimatedCostUsd', unit: 'None', value: digest.usage.estimatedCostUsd });
   }
   return points;
+}
+
+/**
+ * The metric of one failed try of an object whose message goes back to the queue:
+ * `DocumentsRetried` by error code. It moves within a minute of a provider or storage outage,
+ * where error records appear only once every receive has failed.
+ */
+export function tryFailedMetric(code: ErrorCode): MetricPoint {
+  return { name: 'DocumentsRetried', unit: 'Count', value: 1, dimensions: { ErrorCode: code } };
 }

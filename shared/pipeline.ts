@@ -10,6 +10,7 @@ import {
   SCHEMA_VERSION,
   type Source,
 } from './contract';
+import { contentIndex, IndexEntry, isPermanentEngineFailure } from './content-index';
 import type { Engine, EngineResult, PreparedDocument, Quoted } from './engines/engine';
 import { DocumentError, TransientError } from './errors';
 import { digestKey, errorKey, keyRole } from './keys';
@@ -43,7 +44,7 @@ export interface PipelineDeps {
    * Engine runs under way in this process, by content-hash index key: a duplicate delivery
    * arriving meanwhile waits for the first run instead of paying the LLM again.
    */
-  inflight?: Map<string, Promise<{ key: string; body: DigestBody; digest: Digest }>>;
+  inflight?: Map<string, Promise<{ key: string; entry: IndexEntry; outcome: Outcome }>>;
 }
 
 export type Outcome =
@@ -70,27 +71,47 @@ const NOTHING_SPENT = { llmCalls: 0, inputTokens: 0, outputTokens: 0, estimatedC
  * Digests one object: read, decode, normalize, run the engine, ground every quote in the source,
  * validate against the contract and write the digest. A {@link DocumentError} is written as an
  * error record instead, so the object ends with exactly one record (a stale record of the other
- * kind, left by an earlier version of the object, is deleted).
+ * kind, left by an earlier version of the object, is deleted). A folder marker (an empty object
+ * whose key ends with `/`, as the S3 console's "Create folder" makes) is ignored.
  *
- * Idempotency: the grounded result is kept in a content-hash index
- * (`<cachePrefix><configHash>/<sha256>.json`). The same content under the same engine
- * configuration, whether a redelivered event, a re-upload or a copy under another key, reuses it
- * without calling the engine; an unchanged digest is not rewritten at all.
+ * Nothing billed twice: an engine that costs money keeps what it made of a content, success or
+ * permanent failure, in the content-hash index ({@link contentIndex}), and takes the content's
+ * lease before paying, so redeliveries, re-uploads, copies under other keys and containers that
+ * receive the same content at once pay once. An unchanged digest is not rewritten at all.
  *
+ * Newest version wins: a record is written only if the object is still the version that was read
+ * (checked just before writing); otherwise the newer version's own event records it.
+ *
+ * @param timeLimit when the document must be finished; past it, the document ends with a
+ *   `too_slow` record (or, when the invocation's time rather than the document's ran out, a
+ *   transient error that sends the message back to the queue).
  * @throws {TransientError} (and any unexpected error) when a retry may succeed. Only the
  *   content-hash index entry may have been written by then, so a retry does not pay again.
- *   Not solved here: a newer version uploaded while an older one is being digested can be
- *   overtaken by it (each run reads the newest version it can see when it starts).
  */
-export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise<Outcome> {
+export async function processObject(
+  deps: PipelineDeps,
+  ref: ObjectRef,
+  timeLimit: TimeLimit = TimeLimit.none(),
+): Promise<Outcome> {
   const { settings, store } = deps;
   const role = keyRole(ref.key, settings);
   if (role !== 'input') return { status: 'ignored', reason: `key is in the ${role} area` };
+  if (ref.key.endsWith('/') && !ref.size) return { status: 'ignored', reason: 'folder marker' };
   const outputKey = digestKey(ref.key, settings);
   const recordKey = errorKey(ref.key, settings);
   const now = () => (deps.now?.() ?? new Date()).toISOString();
 
   let source: Partial<Source> = {};
+  /** Whether the object is still the version that was read (or gone, which changes nothing). */
+  const stillCurrent = async () => {
+    if (!source.etag) return true;
+    const current = await store.head(ref.bucket, ref.key);
+    return current === null || current.etag === source.etag;
+  };
+  const superseded: Outcome = {
+    status: 'ignored',
+    reason: 'a newer version replaced the object while it was read; its own event records it',
+  };
   try {
     if (ref.key.endsWith('/')) {
       throw new DocumentError('not_a_document', 'The key is a folder marker, not a document.');
@@ -123,6 +144,7 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
     source.encoding = decoded.encoding;
     source.format = detectFormat(ref.key, object.contentType, decoded.text);
     const fullSource = { ...sourceRef(ref, source), ...source } as Source;
+    timeLimit.check('decoding');
 
     const { configHash } = deps.engine.info;
     const unchanged = async (): Promise<Outcome | null> => {
@@ -148,45 +170,81 @@ export async function processObject(deps: PipelineDeps, ref: ObjectRef): Promise
         usage: spent ? body.usage : NOTHING_SPENT,
         processedAt: now(),
       });
+      if (!(await stillCurrent())) return superseded;
       await store.put(ref.bucket, outputKey, `${JSON.stringify(digest, null, 2)}\n`, JSON_TYPE);
       await store.delete(ref.bucket, recordKey);
       return { status: 'digested', key: outputKey, digest };
     };
+    /** What an index entry means for this object: its digest, or its remembered failure. */
+    const fromEntry = (entry: IndexEntry): Promise<Outcome> | null => {
+      if (entry.kind === 'failure') {
+        throw new DocumentError(
+          entry.code,
+          `${entry.message} (remembered from an earlier run on the same content; backfill --force tries again)`,
+        );
+      }
+      const body = DigestBody.safeParse(entry.body);
+      return body.success ? write(body.data, false) : null;
+    };
 
-    // Engines that spend money keep every result in the content-hash index, by configuration,
-    // content and the way the content was read.
-    const indexKey = `${settings.cachePrefix}${configHash}/${fullSource.sha256}.${fullSource.format}.json`;
-    const indexed =
-      deps.engine.costly && !ref.force
-        ? await readJson(store, ref.bucket, indexKey, DigestBody)
-        : null;
-    if (indexed) return write(indexed, false);
+    const index = deps.engine.costly
+      ? contentIndex(
+          store,
+          { bucket: ref.bucket, cachePrefix: settings.cachePrefix, configHash },
+          { sha256: fullSource.sha256, format: fullSource.format },
+        )
+      : null;
+    const indexed = index && !ref.force ? await index.read() : null;
+    const fromIndex = indexed ? fromEntry(indexed) : null;
+    if (fromIndex) return fromIndex;
 
-    const running = deps.inflight?.get(indexKey);
+    // The same content may be under way in this process: wait for it rather than for the lease.
+    const flightKey = `${configHash}/${fullSource.sha256}.${fullSource.format}`;
+    const running = deps.inflight?.get(flightKey);
     if (running) {
-      // The same content is being digested right now; its run ends once its digest is written.
       const first = await running;
-      return first.key === ref.key
-        ? { status: 'unchanged', key: outputKey, digest: first.digest }
-        : write(first.body, false);
+      if (first.key === ref.key && first.outcome.status === 'digested') {
+        return { status: 'unchanged', key: outputKey, digest: first.outcome.digest };
+      }
+      const outcome = fromEntry(first.entry);
+      if (outcome) return outcome;
     }
     const run = (async () => {
-      const body = await digestContent(deps, decoded.text, fullSource.format);
-      if (deps.engine.costly)
-        await store.put(ref.bucket, indexKey, JSON.stringify(body), JSON_TYPE);
-      const outcome = await write(body, true);
-      return { key: ref.key, body, digest: (outcome as { digest: Digest }).digest };
+      const lease = index ? await index.acquire(timeLimit) : null;
+      if (lease && 'entry' in lease) {
+        const outcome = fromEntry(lease.entry);
+        if (outcome) return { key: ref.key, entry: lease.entry, outcome: await outcome };
+      }
+      try {
+        let body: DigestBody;
+        try {
+          body = await timeLimit.race(
+            digestContent(deps, decoded.text, fullSource.format, timeLimit),
+            'digesting',
+          );
+        } catch (error) {
+          if (index && isPermanentEngineFailure(error)) {
+            await index.write({ kind: 'failure', code: error.code, message: error.message });
+          }
+          throw error;
+        }
+        const entry: IndexEntry = { kind: 'digest', body };
+        if (index) await index.write(entry);
+        return { key: ref.key, entry, outcome: await write(body, true) };
+      } finally {
+        if (lease && 'release' in lease) await lease.release();
+      }
     })();
-    deps.inflight?.set(indexKey, run);
+    deps.inflight?.set(flightKey, run);
     try {
-      const { digest } = await run;
-      return { status: 'digested', key: outputKey, digest };
+      return (await run).outcome;
     } finally {
-      deps.inflight?.delete(indexKey);
+      deps.inflight?.delete(flightKey);
     }
   } catch (error) {
     if (!(error instanceof DocumentError)) throw error;
     const record = errorRecord(ref, source, error, now());
+    if (!(await stillCurrent())) return superseded;
     await store.put(ref.bucket, recordKey, `${JSON.stringify(record, null, 2)}\n`, JSON_TYPE);
     await store.delete(ref.bucket, outputKey);
     return { status: 'failed', key: recordKey, record };
@@ -232,7 +290,8 @@ function errorRecord(
   source: Partial<Source>,
   error: DocumentError,
   processedAt: string,
-  retryable = false,
+  // A document too slow this time may be faster on a redrive; every other document error stays.
+  retryable = error.code === 'too_slow',
 ): ErrorRecord {
   return ErrorRecord.parse({
     kind: 'error',

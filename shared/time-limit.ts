@@ -1,28 +1,31 @@
-import { DocumentError } from './errors';
+import { DocumentError, TransientError } from './errors';
 
 /**
  * The time one document may take, end to end: decoding, text processing, engine calls and
  * writing. The handler sets it below the function's timeout, so that a document that cannot be
- * finished ends in a `too_slow` error record instead of a killed invocation with no record.
+ * finished ends in a record instead of a killed invocation with none.
  *
  * Long-running loops call {@link TimeLimit.check} now and then (it reads the clock, nothing
- * more); waits on the network take {@link TimeLimit.signal} or {@link TimeLimit.remainingMs}.
+ * more); waits on the network take {@link TimeLimit.signal} or go through {@link TimeLimit.race}.
  */
 export class TimeLimit {
   private controller: AbortController | null = null;
 
   /**
    * @param endsAt epoch milliseconds after which the document is given up.
-   * @param clock the time source (epoch milliseconds); tests pass their own.
+   * @param options.clock the time source (epoch milliseconds); tests pass their own.
+   * @param options.cutShort the limit is the invocation's remaining time, shorter than the
+   *   document's own: running out is then no fault of the document, and is transient (the
+   *   message goes back to the queue) rather than a `too_slow` record.
    */
   constructor(
     readonly endsAt: number,
-    private readonly clock: () => number = Date.now,
+    private readonly options: { clock?: () => number; cutShort?: boolean } = {},
   ) {}
 
   /** A limit `ms` milliseconds from now. */
-  static in(ms: number, clock: () => number = Date.now): TimeLimit {
-    return new TimeLimit(clock() + ms, clock);
+  static in(ms: number, options: { clock?: () => number; cutShort?: boolean } = {}): TimeLimit {
+    return new TimeLimit((options.clock ?? Date.now)() + ms, options);
   }
 
   /** No limit at all (evaluation, benchmarks). */
@@ -30,40 +33,67 @@ export class TimeLimit {
     return new TimeLimit(Number.POSITIVE_INFINITY);
   }
 
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+
   remainingMs(): number {
-    return Math.max(0, this.endsAt - this.clock());
+    return Math.max(0, this.endsAt - this.now());
   }
 
   expired(): boolean {
-    return this.clock() >= this.endsAt;
+    return this.now() >= this.endsAt;
   }
 
   /**
-   * @throws {DocumentError} `too_slow`, naming `stage`, once the limit has passed.
+   * @throws {DocumentError} `too_slow`, naming `stage`, once the limit has passed
+   *   ({@link TransientError} with that code when the limit was cut short).
    */
   check(stage: string): void {
-    if (this.expired()) throw tooSlow(stage);
+    if (this.expired()) throw this.error(stage);
   }
 
-  /** Aborts when the limit passes: for fetch and the LLM client. */
+  /** What running out of time while at `stage` is. */
+  error(stage: string): DocumentError | TransientError {
+    const message = `The document was not finished within its time limit (while ${stage}).`;
+    return this.options.cutShort
+      ? new TransientError(`${message} The invocation had too little time left.`, {
+          code: 'too_slow',
+        })
+      : new DocumentError('too_slow', message);
+  }
+
+  /** Aborts when the limit passes, with {@link TimeLimit.error} as its reason. */
   get signal(): AbortSignal {
     if (!this.controller) {
-      this.controller = new AbortController();
-      const remaining = this.remainingMs();
+      const controller = new AbortController();
+      this.controller = controller;
       if (Number.isFinite(this.endsAt)) {
-        const timer = setTimeout(() => this.controller?.abort(tooSlow('waiting')), remaining);
+        const timer = setTimeout(
+          () => controller.abort(this.error('waiting')),
+          this.remainingMs(),
+        );
         timer.unref?.();
       }
     }
     return this.controller.signal;
   }
-}
 
-/** The record's error for a document that did not finish within its time. */
-export function tooSlow(stage: string): DocumentError {
-  return new DocumentError(
-    'too_slow',
-    `The document was not finished within its time limit (while ${stage}).`,
-    {},
-  );
+  /**
+   * Settles as `work` does, or rejects with {@link TimeLimit.error} once the limit passes,
+   * whichever comes first. The work itself is not stopped: it is either bounded by its own checks
+   * and the signal, or left to finish in the background.
+   */
+  async race<T>(work: Promise<T>, stage: string): Promise<T> {
+    if (!Number.isFinite(this.endsAt)) return work;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.error(stage)), this.remainingMs());
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }

@@ -3,6 +3,7 @@ import type { EngineInfo, Usage } from '../contract';
 import type { QuoteLocator } from '../text/grounding';
 import type { Normalized } from '../text/normalize';
 import type { TimeLimit } from '../time-limit';
+import { PIPELINE_VERSION } from '../version';
 
 /** A decoded, normalized document, ready for an engine. */
 export interface PreparedDocument {
@@ -51,9 +52,10 @@ export interface EngineResult {
   usage: Usage;
 }
 
-/** A short, stable hash of an engine's output-relevant configuration. */
+/** A short, stable hash of an engine's output-relevant configuration and the pipeline's version. */
 export function configHash(configuration: Record<string, unknown>): string {
-  const canonical = JSON.stringify(configuration, Object.keys(configuration).sort());
+  const all = { ...configuration, pipelineVersion: PIPELINE_VERSION };
+  const canonical = JSON.stringify(all, Object.keys(all).sort());
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

@@ -45,8 +45,7 @@ describe('digest handler', () => {
   it('reports only the failing messages of an SQS batch as batch item failures', async () => {
     // A write fault S3 itself cannot be made to produce on demand.
     const flaky: ObjectStore = {
-      get: (address) => store.get(address),
-      delete: (bucket, key) => store.delete(bucket, key),
+      ...store,
       put: async (bucket, key, body, type) => {
         if (key.includes('fails')) throw new TransientError('injected write failure');
         return store.put(bucket, key, body, type);
@@ -100,9 +99,8 @@ describe('digest handler', () => {
 
   it('writes a retryable error record when a message fails on its last receive', async () => {
     const failing: ObjectStore = {
+      ...store,
       get: () => Promise.reject(new TransientError('S3 is down', { code: 'storage_unavailable' })),
-      put: (bucket, key, body, type) => store.put(bucket, key, body, type),
-      delete: (bucket, key) => store.delete(bucket, key),
     };
     const handler = createDigestHandler({
       store: failing,

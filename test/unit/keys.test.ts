@@ -27,3 +27,31 @@ describe('keys', () => {
     }
   });
 });
+
+describe('record keys of long input keys', () => {
+  const inputOf = (bytes: number) => `incoming/${'a'.repeat(bytes - 'incoming/'.length)}`;
+
+  it('mirrors the input key while the record key fits in 1,024 bytes', () => {
+    const key = inputOf(1020);
+    expect(digestKey(key, settings)).toBe(`digests/${key.slice(9)}.json`);
+    expect(Buffer.byteLength(digestKey(key, settings))).toBe(1024);
+  });
+
+  it('hashes the key under _long-keys/ when the record key would exceed 1,024 bytes', () => {
+    // digests/ is one byte shorter than incoming/ and .json five longer: 1,021 bytes overflow.
+    for (const bytes of [1021, 1022, 1024]) {
+      expect(digestKey(inputOf(bytes), settings)).toMatch(
+        /^digests\/_long-keys\/[0-9a-f]{64}\.json$/,
+      );
+    }
+    // errors/ is two bytes shorter: 1,021 bytes still fit, 1,022 do not.
+    expect(Buffer.byteLength(errorKey(inputOf(1021), settings))).toBe(1024);
+    expect(errorKey(inputOf(1022), settings)).toMatch(/^errors\/_long-keys\/[0-9a-f]{64}\.json$/);
+    expect(digestKey(inputOf(1021), settings)).not.toBe(digestKey(inputOf(1022), settings));
+  });
+
+  it('counts bytes, not characters, for keys in Chinese', () => {
+    const key = `incoming/${'报'.repeat(338)}`; // 9 + 1,014 bytes, 347 characters
+    expect(digestKey(key, settings)).toMatch(/_long-keys\//);
+  });
+});
