@@ -45,11 +45,15 @@ export interface ContentIndex {
   write(entry: IndexEntry): Promise<void>;
   /**
    * Takes the lease, or waits while another run holds it.
+   * @param options.force a new entry is wanted (`backfill --force`): an existing one is not used.
    * @returns `{ entry }` when another run's entry appeared meanwhile (nothing to pay), else
    *   `{ release }`, to call when done (it never throws).
    * @throws {TransientError} when another run still holds the lease after the wait.
    */
-  acquire(timeLimit: TimeLimit): Promise<{ entry: IndexEntry } | { release: () => Promise<void> }>;
+  acquire(
+    timeLimit: TimeLimit,
+    options?: { force?: boolean },
+  ): Promise<{ entry: IndexEntry } | { release: () => Promise<void> }>;
 }
 
 /** The index of one content under one engine configuration. */
@@ -76,7 +80,8 @@ export function contentIndex(
   };
   const read = async () => (await readJson(entryKey, IndexEntry))?.value ?? null;
 
-  const acquire: ContentIndex['acquire'] = async (timeLimit) => {
+  const acquire: ContentIndex['acquire'] = async (timeLimit, { force = false } = {}) => {
+    const entryOf = async () => (force ? null : read());
     const holder = randomUUID();
     const remaining = timeLimit.remainingMs();
     const leaseMs = Number.isFinite(remaining) ? remaining + LEASE_MARGIN_MS : DEFAULT_LEASE_MS;
@@ -99,7 +104,7 @@ export function contentIndex(
     };
     const held = async (etag: string | null) => {
       // The entry may have been written between our first look and the lease: look once more.
-      const entry = await read();
+      const entry = await entryOf();
       const release = async () => {
         if (!etag) return;
         await store
@@ -117,7 +122,7 @@ export function contentIndex(
     for (;;) {
       const taken = await take({ ifNoneMatch: '*' });
       if (taken) return held(taken.etag);
-      const entry = await read();
+      const entry = await entryOf();
       if (entry) return { entry };
       const lease = await readJson(leaseKey, Lease);
       if (lease?.value.holder === holder) return held(lease.etag);
