@@ -50,11 +50,20 @@ export interface EngineResult {
   summary: string;
   articles: DraftArticle[];
   usage: Usage;
+  /**
+   * Whether the free text (points, tasks, owners) was written in another language than the
+   * source's (`OUTPUT_LANGUAGE`): the pipeline then checks only numbers and words in the source's
+   * script against the quotes. Default false.
+   */
+  translated?: boolean;
 }
 
 /** A short, stable hash of an engine's output-relevant configuration and the pipeline's version. */
-export function configHash(configuration: Record<string, unknown>): string {
-  const all = { ...configuration, pipelineVersion: PIPELINE_VERSION };
+export function configHash(
+  configuration: Record<string, unknown>,
+  pipelineVersion: string = PIPELINE_VERSION,
+): string {
+  const all = { ...configuration, pipelineVersion };
   const canonical = JSON.stringify(all, Object.keys(all).sort());
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
