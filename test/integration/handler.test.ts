@@ -1,12 +1,14 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalQueue } from '../../cli/local-queue';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local-s3';
 import { parseConfig } from '../../shared/config';
 import { createExtractiveEngine } from '../../shared/engines/extractive';
 import { TransientError } from '../../shared/errors';
 import { createDigestHandler, s3NotificationFor } from '../../shared/handler';
-import { silentLog } from '../../shared/log';
+import { createJsonLog, silentLog } from '../../shared/log';
 import type { Outcome } from '../../shared/pipeline';
+import { createSqsDeadLetterQueue } from '../../shared/queue';
 import { createS3Store, type ObjectStore } from '../../shared/store';
 import { sqsMessage } from '../support/events';
 
@@ -156,8 +158,81 @@ describe('digest handler', () => {
     expect(response?.batchItemFailures).toEqual([{ itemIdentifier: 'out-of-time' }]);
     const recorded = outcomes.find((o) => o.key === 'incoming/no-time.txt')?.outcome;
     expect(recorded?.status === 'failed' && recorded.record.error).toMatchObject({
-      code: 'internal',
+      code: 'too_slow',
       retryable: true,
     });
+  });
+  it('sends a message that is not an S3 notification to the dead-letter queue at once', async () => {
+    const dead: string[] = [];
+    const queue = await startLocalQueue(async (event) => {
+      for (const record of event.Records) dead.push(record.body);
+    });
+    const lines: string[] = [];
+    try {
+      const handler = createDigestHandler({
+        store,
+        engine: createExtractiveEngine(),
+        settings,
+        deadLetters: createSqsDeadLetterQueue({
+          queueUrl: queue.url,
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+        }),
+        log: createJsonLog('test', (line) => lines.push(line)),
+      });
+      const response = await handler({
+        Records: [
+          sqsMessage('not-json', '{oops'),
+          sqsMessage('not-s3', { Records: [{ eventSource: 'aws:s3', s3: {} }] }),
+          sqsMessage('ok', s3Event(s3.bucket, 'incoming/a b.txt')),
+        ],
+      });
+      // First receive, yet nothing goes back to the queue: both are already dead-lettered.
+      expect(response?.batchItemFailures).toEqual([]);
+      expect(dead).toEqual(['{oops', expect.stringContaining('"s3":{}')]);
+      const logged = lines.filter((l) => l.includes('dead-letter queue'));
+      expect(logged).toHaveLength(2);
+      expect(logged[0]).toMatch(/not JSON/);
+      expect(logged[1]).toMatch(/eventName|s3\.bucket|s3\.object/);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('ignores a folder marker without writing any record', async () => {
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: 'incoming/new folder/', Body: '' }),
+    );
+    const before = outcomes.length;
+    await handlerWith(store)({
+      Records: [
+        sqsMessage('folder', s3NotificationFor(s3.bucket, 'incoming/new folder/', { size: 0 })),
+      ],
+    });
+    expect(outcomes.slice(before).map((o) => o.outcome)).toEqual([
+      { status: 'ignored', reason: 'folder marker' },
+    ]);
+    expect(await store.head(s3.bucket, 'errors/new folder/.json')).toBeNull();
+  });
+
+  it('writes the records of a key too long to mirror under a hashed key that names it', async () => {
+    // 1,022 bytes in folders of under 255 bytes (the stand-in keeps objects as files).
+    const name = Array.from({ length: 5 }, (_, i) => `${i}`.repeat(200)).join('/');
+    const key = `incoming/${name}`.padEnd(1022, 'x');
+    expect(Buffer.byteLength(key)).toBe(1022);
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: '第一，修好路。第二，建好桥。' }),
+    );
+    const before = outcomes.length;
+    await handlerWith(store)({ Records: [sqsMessage('long', s3Event(s3.bucket, key))] });
+    const outcome = outcomes[before]?.outcome;
+    expect(outcome?.status).toBe('digested');
+    const written = outcome?.status === 'digested' ? outcome : null;
+    expect(written?.key).toMatch(/^digests\/_long-keys\/[0-9a-f]{64}\.json$/);
+    const stored = await store.get({ bucket: s3.bucket, key: written?.key ?? '' });
+    const digest = JSON.parse(new TextDecoder().decode(stored?.body)) as {
+      source: { key: string };
+    };
+    expect(digest.source.key).toBe(key);
   });
 });
