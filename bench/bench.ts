@@ -17,7 +17,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { type ProcessedRow, startLocalSession } from '../cli/local-run';
 import { LOCAL_CREDENTIALS } from '../cli/local-s3';
 import { parseConfig } from '../shared/config';
-import { Digest } from '../shared/contract';
+import { Digest, SCHEMA_VERSION } from '../shared/contract';
 import { createEngine } from '../shared/engines';
 import type { Engine } from '../shared/engines/engine';
 import { createExtractiveEngine } from '../shared/engines/extractive';
@@ -245,7 +245,7 @@ async function cpu() {
         const body = await digestContent({ engine }, decoded.text, 'text');
         const digest = Digest.parse({
           kind: 'digest',
-          schemaVersion: '1.0.0',
+          schemaVersion: SCHEMA_VERSION,
           source: {
             bucket: 'b',
             key: 'k',

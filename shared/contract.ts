@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 
-export const SCHEMA_VERSION = '1.0.0';
+export const SCHEMA_VERSION = '1.1.0';
 
 const Offset = z.int().nonnegative();
 
@@ -115,7 +115,21 @@ export const Grounding = z
     dropped: z
       .int()
       .nonnegative()
-      .describe('Items left out because their quote is not in the source.'),
+      .describe(
+        'Items left out because their quote is not in the source or lies in text addressed to the model.',
+      ),
+    unsupported: z
+      .int()
+      .nonnegative()
+      .describe(
+        'Tasks and key points left out because their quote is in the source but does not support their text (since 1.1.0).',
+      ),
+    unsupportedFields: z
+      .int()
+      .nonnegative()
+      .describe(
+        "Owners and deadlines set to null because the passage around the task's quote does not state them (since 1.1.0).",
+      ),
   })
   .meta({ id: 'Grounding' });
 

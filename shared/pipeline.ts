@@ -7,11 +7,20 @@ import {
   ErrorRecord,
   type Evidence,
   type Format,
+  type KeyPoint,
   SCHEMA_VERSION,
   type Source,
+  type Task,
 } from './contract';
 import { contentIndex, IndexEntry, isPermanentEngineFailure } from './content-index';
-import type { Engine, EngineResult, PreparedDocument, Quoted } from './engines/engine';
+import type {
+  DraftKeyPoint,
+  DraftTask,
+  Engine,
+  EngineResult,
+  PreparedDocument,
+  Quoted,
+} from './engines/engine';
 import { DocumentError, TransientError } from './errors';
 import { digestKey, errorKey, keyRole } from './keys';
 import type { ObjectStore } from './store';
@@ -21,6 +30,7 @@ import { QuoteLocator } from './text/grounding';
 import { detectFormat, htmlToText } from './text/html';
 import { instructionSpans } from './text/injection';
 import { normalize } from './text/normalize';
+import { type Field, SupportCheck } from './text/support';
 import { TimeLimit } from './time-limit';
 
 /** An object named by an event: where it is and what the event says of it. */
@@ -333,7 +343,7 @@ export async function digestContent(
   const untrusted = instructionSpans(readable, document.normalized, document.language);
   return DigestBody.parse({
     language: document.language,
-    ...ground(result, document.locator, untrusted),
+    ...ground(result, document, untrusted),
     engine: deps.engine.info,
     usage: result.usage,
   });
@@ -377,35 +387,77 @@ function sourceRef(ref: ObjectRef, source: Partial<Source>) {
 }
 
 /**
- * Replaces every engine quote with the source text it stands for and its offsets. Items whose
- * quote is not in the source, or lies in text that tries to instruct the model, are dropped and
- * counted, never passed on; an item repeating another's evidence is kept once.
+ * Replaces every engine quote with the source text it stands for and its offsets, and checks
+ * what the engine says about it. Items whose quote is not in the source, or lies in text that
+ * tries to instruct the model, are dropped (`dropped`). A task or key point whose text its quote
+ * does not support is dropped too (`unsupported`); an owner or deadline the quote's passage does
+ * not state is set to null (`unsupportedFields`), keeping the task, which its quote does support,
+ * without the part that is not. An item repeating another's evidence is kept once.
  */
 function ground(
   result: EngineResult,
-  locator: QuoteLocator,
+  document: Pick<PreparedDocument, 'locator' | 'normalized' | 'language'>,
   untrusted: ReadonlyArray<{ from: number; to: number }>,
 ) {
   let checked = 0;
   let dropped = 0;
-  const locate = <T extends Quoted>(
-    item: T,
-  ): (Omit<T, 'quote' | 'near' | 'within'> & { evidence: Evidence }) | null => {
+  let unsupported = 0;
+  let unsupportedFields = 0;
+  const support = new SupportCheck(document.normalized, {
+    translated: result.translated === true,
+    sourceLanguage: document.language,
+  });
+  const locate = <T extends Quoted>(item: T) => {
     checked++;
-    const found = locator.locate(item.quote, item.near, item.within);
+    const found = document.locator.locate(item.quote, item.near, item.within);
     if (!found || untrusted.some((span) => found.from < span.to && found.to > span.from)) {
       dropped++;
       return null;
     }
     const { quote: _quote, near: _near, within: _within, ...rest } = item;
-    return { ...rest, evidence: found.evidence };
+    return { item: rest, evidence: found.evidence, around: support.around(found.from, found.to) };
+  };
+  const keyPoint = (draft: DraftKeyPoint): KeyPoint | null => {
+    const located = locate(draft);
+    if (!located) return null;
+    if (!support.text(located.item.point, located.around)) {
+      unsupported++;
+      return null;
+    }
+    return { ...located.item, evidence: located.evidence };
+  };
+  const task = (draft: DraftTask): Task | null => {
+    const located = locate(draft);
+    if (!located) return null;
+    const { item, around } = located;
+    if (!support.text(item.task, around)) {
+      unsupported++;
+      return null;
+    }
+    const field = (value: string | null, kind: Field) => {
+      // A blank owner or deadline is the model's way of saying none: nothing to count.
+      if (value === null || value.trim() === '') return null;
+      if (support.field(value, kind, around)) return value;
+      unsupportedFields++;
+      return null;
+    };
+    return {
+      ...item,
+      owner: field(item.owner, 'owner'),
+      deadline: field(item.deadline, 'deadline'),
+      evidence: located.evidence,
+    };
   };
   const articles: Article[] = result.articles.map((a) => ({
     title: a.title,
     byline: a.byline,
     summary: a.summary,
-    keyPoints: a.keyPoints.map(locate).filter((x) => x !== null),
-    tasks: unique(a.tasks.map(locate).filter((x) => x !== null)),
+    keyPoints: a.keyPoints.map(keyPoint).filter((x) => x !== null),
+    tasks: unique(a.tasks.map(task).filter((x) => x !== null)),
   }));
-  return { summary: result.summary, articles, grounding: { checked, dropped } };
+  return {
+    summary: result.summary,
+    articles,
+    grounding: { checked, dropped, unsupported, unsupportedFields },
+  };
 }

@@ -220,6 +220,8 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         summary,
         articles: mergeArticles(parts),
         usage: meter.usage(model, settings.prices),
+        translated:
+          language.toLowerCase() !== outputLanguage('source', document.language).toLowerCase(),
       };
     },
   };

@@ -1,0 +1,313 @@
+import { foldText } from './fold';
+import type { Normalized } from './normalize';
+
+/**
+ * Whether what a model wrote about a quote is supported by it: a task's or key point's text, a
+ * task's owner and deadline. The quote locates the claim; the words around it must carry it.
+ *
+ * Texts are compared as bags of content tokens, after folding (NFKC, invisible characters
+ * removed, lower case): Han and kana as character bigrams, other words whole with a plural or
+ * verb ending cut off and function words left out, and numbers by value ("5,000" = "5000";
+ * small ones also as words, 二 or two; 500万 = 5000000).
+ */
+
+/** Share of a task's or key point's content tokens that its quote's sentence must contain. */
+export const TEXT_SHARE = 0.5;
+/** Share of an owner's or deadline's content tokens that its quote's passage must contain. */
+export const FIELD_SHARE = 0.75;
+/** How far a quote's sentence reaches on each side at most, in UTF-16 units of normalized text. */
+const SENTENCE_REACH = 300;
+/**
+ * A quote's passage: its paragraph, at most this far before and after the quote. 600 after it
+ * covers an enumerated item's whole body, where owners and deadlines are usually stated
+ * ("（四）优化产业布局。鼓励企业转型。（工业和信息化部负责）").
+ */
+const PASSAGE_BEFORE = 200;
+const PASSAGE_AFTER = 600;
+
+export interface SupportPolicy {
+  /**
+   * The model was told to write in another language than the source's (`OUTPUT_LANGUAGE`), so
+   * words cannot overlap: only numbers and words written in the source's own script (names kept
+   * as printed) are checked, and an owner with neither is not kept.
+   */
+  translated: boolean;
+  /** The source's language ("zh", "en", "und"): its script stays checkable when translated. */
+  sourceLanguage: string;
+}
+
+/** The text around a located quote that may support claims about it. */
+export interface Surroundings {
+  /** The sentence(s) the quote stands in. */
+  sentence: Bag;
+  /** The quote's paragraph around it: where an item's owner and deadline are stated. */
+  passage: Bag;
+}
+
+export type Field = 'owner' | 'deadline';
+
+interface Bag {
+  words: Set<string>;
+  numbers: Set<string>;
+}
+
+/** Checks claims against the document's normalized text. Built once per document. */
+export class SupportCheck {
+  constructor(
+    private readonly normalized: Normalized,
+    private readonly policy: SupportPolicy,
+  ) {}
+
+  /** The sentence and passage around a quote found at UTF-16 range [from, to) of the source. */
+  around(from: number, to: number): Surroundings {
+    const { text, toSource, paragraphs } = this.normalized;
+    const start = lowerBound(toSource, from);
+    const end = Math.max(start + 1, lowerBound(toSource, to));
+    const first = paragraphs[paragraphAt(paragraphs, start)] ?? { start: 0, end: text.length };
+    const last = paragraphs[paragraphAt(paragraphs, end - 1)] ?? first;
+    let sentenceStart = start;
+    const reachBack = Math.max(first.start, start - SENTENCE_REACH);
+    while (sentenceStart > reachBack && !endsSentence(text, sentenceStart - 1)) sentenceStart--;
+    let sentenceEnd = end;
+    const reachOn = Math.min(last.end, end + SENTENCE_REACH);
+    while (sentenceEnd < reachOn && !endsSentence(text, sentenceEnd - 1)) sentenceEnd++;
+    const passageStart = Math.max(first.start, start - PASSAGE_BEFORE);
+    const passageEnd = Math.max(end, Math.min(last.end, end + PASSAGE_AFTER));
+    return {
+      sentence: bag(text.slice(sentenceStart, sentenceEnd), true),
+      passage: bag(text.slice(passageStart, passageEnd), true),
+    };
+  }
+
+  /**
+   * Whether a task's or key point's text is supported: every number in it stands in the
+   * passage, and at least {@link TEXT_SHARE} of its content tokens in the quote's sentence.
+   * A text with no content token and no number says nothing the quote could carry: unsupported.
+   */
+  text(value: string, around: Surroundings): boolean {
+    const claim = bag(value, false);
+    if (!subset(claim.numbers, around.passage.numbers)) return false;
+    const words = this.checkable(claim.words);
+    if (words.length === 0) return claim.numbers.size > 0 || this.policy.translated;
+    return share(words, around.sentence.words) >= TEXT_SHARE;
+  }
+
+  /**
+   * Whether an owner or a deadline is stated in the quote's passage: every number in it, and at
+   * least {@link FIELD_SHARE} of its content tokens. An owner needs something to check (a
+   * translated owner has nothing unless it keeps the source's script); a deadline with nothing to
+   * check in a translation ("by year end" for 年底前) is let through, as it names no one.
+   */
+  field(value: string, kind: Field, around: Surroundings): boolean {
+    const claim = bag(value, false);
+    if (!subset(claim.numbers, around.passage.numbers)) return false;
+    const words = this.checkable(claim.words);
+    if (words.length === 0) {
+      return claim.numbers.size > 0 || (kind === 'deadline' && this.policy.translated);
+    }
+    return share(words, around.passage.words) >= FIELD_SHARE;
+  }
+
+  /** The tokens that can be compared with the source: all, or its own script's in a translation. */
+  private checkable(words: Set<string>): string[] {
+    const all = [...words];
+    if (!this.policy.translated) return all;
+    if (this.policy.sourceLanguage === 'zh') return all.filter((w) => WIDE_START.test(w));
+    if (this.policy.sourceLanguage === 'en') return all.filter((w) => !WIDE_START.test(w));
+    return [];
+  }
+}
+
+const WIDE_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
+const WIDE_START = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** Words of scripts written with spaces (Latin, Cyrillic, Greek, Hangul…). */
+const WORD = /(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{M}])+/gu;
+const NUMBER = /\p{Nd}+(?:[.,]\p{Nd}+)*/gu;
+const SCALED = /(\p{Nd}+(?:\.\p{Nd}+)?)\s*(万|亿|thousand|million|billion|bn|k|m)(?![a-z])/gu;
+const CN_NUMERAL = /[〇零一二两三四五六七八九十百千万亿]+/gu;
+
+const STOPWORDS = new Set(
+  (
+    'a an the and or but nor of to in on at by for from with without into onto over under about ' +
+    'as is are was were be been being am do does did done has have had having will would shall ' +
+    'should must may might can could need needs to it its this that these those there their they ' +
+    'them he she him her his hers we us our you your i me my who whom which what when where why ' +
+    'how not no all any each both some such than then so also just only very more most other ' +
+    'per via up down out off again further once here now until before after end'
+  ).split(' '),
+);
+
+const NUMBER_WORDS: Record<string, number> = {
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  first: 1,
+  second: 2,
+  third: 3,
+  fourth: 4,
+  fifth: 5,
+  sixth: 6,
+  seventh: 7,
+  eighth: 8,
+  ninth: 9,
+  tenth: 10,
+  dozen: 12,
+};
+
+const SCALE: Record<string, number> = {
+  万: 1e4,
+  亿: 1e8,
+  thousand: 1e3,
+  k: 1e3,
+  million: 1e6,
+  m: 1e6,
+  billion: 1e9,
+  bn: 1e9,
+};
+
+/**
+ * The content tokens of a text. `source` adds, for the text a claim is checked against, the
+ * numbers it writes in words (二, two, 五千, 500万), so that a claim writing them in digits matches.
+ */
+function bag(text: string, source: boolean): Bag {
+  const folded = foldText(text);
+  const words = new Set<string>();
+  const numbers = new Set<string>();
+  for (const [run] of folded.matchAll(WIDE_RUN)) {
+    if (run.length === 1) words.add(run);
+    for (let i = 0; i + 1 < run.length; i++) words.add(run.slice(i, i + 2));
+  }
+  for (const [word] of folded.matchAll(WORD)) {
+    if (source && NUMBER_WORDS[word] !== undefined) numbers.add(String(NUMBER_WORDS[word]));
+    if (word.length < 2 || STOPWORDS.has(word)) continue;
+    words.add(stem(word));
+  }
+  for (const [digits] of folded.matchAll(NUMBER)) numbers.add(canonicalNumber(digits));
+  if (source) {
+    for (const m of folded.matchAll(SCALED)) {
+      const value = Number(m[1]) * (SCALE[m[2] ?? ''] ?? 1);
+      if (Number.isFinite(value))
+        numbers.add(canonicalNumber(String(Math.round(value * 1e6) / 1e6)));
+    }
+    for (const [run] of folded.matchAll(CN_NUMERAL)) {
+      const value = chineseNumeral(run);
+      if (value !== null) numbers.add(String(value));
+    }
+  }
+  return { words, numbers };
+}
+
+/** Cuts a plural, possessive or verb ending, so "reports", "reported" and "report" meet. */
+function stem(word: string): string {
+  const base = word.replace(/[’']s$/, '');
+  const cut = base.replace(/(?:ing|ed|es|s)$/, '');
+  return cut.length >= 3 && !base.endsWith('ss') ? cut : base;
+}
+
+/** "1,000,000" → "1000000", "3,5" → "3.5", "007" → "7", "2.50" → "2.5". */
+function canonicalNumber(digits: string): string {
+  let n = digits.replace(/,(?=\d{3}(?:\D|$))/g, '').replace(/,/g, '.');
+  const dot = n.indexOf('.');
+  if (dot >= 0 && n.indexOf('.', dot + 1) < 0) n = n.replace(/\.?0+$/, '');
+  return n.replace(/^0+(?=\d)/, '');
+}
+
+const CN_DIGIT: Record<string, number> = {
+  〇: 0,
+  零: 0,
+  一: 1,
+  二: 2,
+  两: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+};
+const CN_UNIT: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
+const CN_BIG: Record<string, number> = { 万: 1e4, 亿: 1e8 };
+
+/** The value of a run of Chinese numerals (五千 5000, 一万二千 12000, 十五 15), or null. */
+function chineseNumeral(run: string): number | null {
+  // Digits alone are read one by one, as years are written: 二〇二五 is 2025.
+  if (run.length > 1 && [...run].every((ch) => CN_DIGIT[ch] !== undefined)) {
+    return Number([...run].map((ch) => CN_DIGIT[ch]).join(''));
+  }
+  let total = 0;
+  let section = 0;
+  let digit = -1;
+  for (const ch of run) {
+    const d = CN_DIGIT[ch];
+    if (d !== undefined) {
+      digit = d;
+      continue;
+    }
+    const unit = CN_UNIT[ch];
+    if (unit !== undefined) {
+      section += (digit < 0 ? 1 : digit) * unit;
+      digit = -1;
+      continue;
+    }
+    const big = CN_BIG[ch] ?? 1;
+    total = (total + section + Math.max(digit, 0)) * big;
+    section = 0;
+    digit = -1;
+  }
+  const value = total + section + Math.max(digit, 0);
+  return value > 0 || digit === 0 ? value : null;
+}
+
+function subset(claim: Set<string>, around: Set<string>): boolean {
+  for (const n of claim) if (!around.has(n)) return false;
+  return true;
+}
+
+function share(words: string[], around: Set<string>): number {
+  return words.filter((w) => around.has(w)).length / words.length;
+}
+
+/** Whether the character at `i` ends a sentence: 。！？!?；; or a full stop before a space. */
+function endsSentence(text: string, i: number): boolean {
+  const ch = text[i];
+  if (ch === '.') return /\s/.test(text[i + 1] ?? ' ');
+  return ch !== undefined && '。！？!?；;\n'.includes(ch);
+}
+
+/** The first index whose value is at least `value`, in a non-decreasing array. */
+function lowerBound(values: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((values[mid] ?? 0) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index of the paragraph holding position `at` (the last one starting at or before it). */
+function paragraphAt(
+  paragraphs: ReadonlyArray<{ start: number; end: number }>,
+  at: number,
+): number {
+  let lo = 0;
+  let hi = paragraphs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((paragraphs[mid]?.start ?? 0) <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
