@@ -5,6 +5,7 @@ import type { LlmSettings, PriceTable } from '../config';
 import type { EngineInfo, Usage } from '../contract';
 import { DocumentError, TransientError } from '../errors';
 import { type Chunk, chunkText } from '../text/chunk';
+import type { TimeLimit } from '../time-limit';
 import { configHash, type DraftArticle, type Engine, type EngineResult } from './engine';
 import {
   digestInstructions,
@@ -52,7 +53,9 @@ const responseFormat = () => {
 type Message = { role: 'system' | 'user'; content: string };
 
 /** Token and call counts of one document, across every call made for it. */
+/** One document's run: what it spent, and the time it has (its calls end when that passes). */
 class Meter {
+  constructor(readonly timeLimit: TimeLimit) {}
   calls = 0;
   inputTokens = 0;
   outputTokens = 0;
@@ -189,11 +192,12 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
 
       // Parts are digested in order, each told what the earlier ones said, so the last answer's
       // summary covers the whole document and no separate merge call is needed.
-      const meter = new Meter();
+      const meter = new Meter(document.timeLimit);
       const parts: DraftArticle[][] = [];
       let summary = '';
       let inProgress: DraftArticle | null = null;
       for (const [i, chunk] of chunks.entries()) {
+        document.timeLimit.check(`digesting part ${i + 1} of ${chunks.length}`);
         const answer = await digestChunk(
           meter,
           chunk,
@@ -246,11 +250,16 @@ async function create(
 ) {
   try {
     meter.calls++;
-    const completion = await client.chat.completions.create(body);
+    // No request outlives the document's time: it is aborted when the time limit passes.
+    const completion = await client.chat.completions.create(body, {
+      signal: meter.timeLimit.signal,
+    });
     meter.inputTokens += completion.usage?.prompt_tokens ?? 0;
     meter.outputTokens += completion.usage?.completion_tokens ?? 0;
     return completion;
   } catch (error) {
+    // Aborted by the time limit: say so, rather than "the LLM service could not be reached".
+    if (meter.timeLimit.signal.aborted) throw meter.timeLimit.signal.reason;
     throw classify(error);
   }
 }
