@@ -12,13 +12,19 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-/** The metric namespace and service dimension the function's Powertools Metrics write. */
+/** The metric namespace the function's Powertools Metrics write. */
 export const METRICS_NAMESPACE = 'ArticleDigest';
-const SERVICE = { service: 'article-digest' };
+/**
+ * The `service` dimension Powertools adds to every metric; metrics with an `ErrorCode` dimension
+ * carry the dimension set `[service, ErrorCode]`.
+ */
+export const METRICS_SERVICE = 'article-digest';
+const SERVICE = { service: METRICS_SERVICE };
 
 /**
- * What people running the pipeline look at: documents digested and rejected (by error code),
- * tasks, tokens and estimated cost, the queue's backlog age and the dead-letter queue's depth.
+ * What people running the pipeline look at: documents digested, rejected and retried (by error
+ * code), tasks, tokens and estimated cost, the queue's backlog age and the dead-letter queue's
+ * depth.
  */
 export class DigestDashboard extends Construct {
   constructor(
@@ -40,6 +46,11 @@ export class DigestDashboard extends Construct {
     const rejectedByCode = new MathExpression({
       expression: `SEARCH('{${METRICS_NAMESPACE},ErrorCode,service} MetricName="DocumentsRejected"', 'Sum', 300)`,
       label: 'rejected',
+      period,
+    });
+    const retriedByCode = new MathExpression({
+      expression: `SEARCH('{${METRICS_NAMESPACE},ErrorCode,service} MetricName="DocumentsRetried"', 'Sum', 300)`,
+      label: 'retried',
       period,
     });
 
@@ -65,7 +76,13 @@ export class DigestDashboard extends Construct {
             title: 'Error records by code',
             left: [rejectedByCode],
             stacked: true,
-            width: 12,
+            width: 6,
+          }),
+          new GraphWidget({
+            title: 'Retries by code (transient failures)',
+            left: [retriedByCode],
+            stacked: true,
+            width: 6,
           }),
         ],
         [
@@ -106,7 +123,7 @@ export class DigestDashboard extends Construct {
             title: 'Dead-letter queue depth',
             left: [
               props.deadLetters.metricApproximateNumberOfMessagesVisible({
-                period,
+                period: Duration.minutes(1),
                 statistic: Stats.MAXIMUM,
               }),
             ],

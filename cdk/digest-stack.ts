@@ -6,34 +6,35 @@ import {
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IAlarmAction,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  BucketNotificationDestinationType,
   type CfnBucket,
   EventType,
   type IBucket,
+  type IBucketNotificationDestination,
+  type IBucketRef,
 } from 'aws-cdk-lib/aws-s3';
-import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
+import { DigestAlarms } from './digest-alarms';
 import { DigestDashboard } from './digest-dashboard';
 import { DigestFunction, FUNCTION_TIMEOUT } from './digest-function';
 
 export interface DigestStackProps extends StackProps {
-  /** Use this existing bucket instead of creating one (context `bucketName`). */
+  /**
+   * Use this existing bucket instead of creating one (context `bucketName`). The stack then
+   * manages neither its versioning nor its lifecycle rules: set those by hand (see the README).
+   */
   bucketName?: string | undefined;
   /** Key prefixes (context `inputPrefix`, `outputPrefix`, `errorPrefix`). */
   inputPrefix: string;
@@ -54,17 +55,51 @@ export interface DigestStackProps extends StackProps {
   maxConcurrency?: number | undefined;
   /** E-mail address for alarm notifications through an SNS topic (context `alarmEmail`). */
   alarmEmail?: string | undefined;
+  /**
+   * Days an object version is kept once a newer one replaces it or it is deleted (context
+   * `noncurrentVersionExpirationDays`, default 30): the undo window of the versioned bucket.
+   */
+  noncurrentVersionExpirationDays?: number | undefined;
+  /**
+   * Days an entry of the content-hash index (cached results and leases) lives (context
+   * `cacheExpirationDays`, default 90). After that, identical content is digested, and paid
+   * for, again.
+   */
+  cacheExpirationDays?: number | undefined;
+  /**
+   * Days after which an unfinished multipart upload is aborted and its parts deleted (context
+   * `abortIncompleteMultipartUploadDays`, default 7).
+   */
+  abortIncompleteMultipartUploadDays?: number | undefined;
 }
+
+/** Lifecycle defaults of the bucket the stack creates, in days. */
+export const LIFECYCLE_DEFAULTS = {
+  noncurrentVersionExpirationDays: 30,
+  cacheExpirationDays: 90,
+  abortIncompleteMultipartUploadDays: 7,
+} as const;
 
 /** Receives before a message goes to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
 /** Wires the pipeline: bucket → notification → queue (with DLQ) → function → bucket. */
 export class DigestStack extends Stack {
+  /**
+   * @throws {Error} when a lifecycle setting (`noncurrentVersionExpirationDays`,
+   * `cacheExpirationDays`, `abortIncompleteMultipartUploadDays`) is not a positive whole number.
+   */
   constructor(scope: Construct, id: string, props: DigestStackProps) {
     super(scope, id, props);
     const { inputPrefix, outputPrefix, errorPrefix } = props;
     const cachePrefix = props.cachePrefix ?? 'cache/';
+    const days = (name: keyof typeof LIFECYCLE_DEFAULTS): Duration => {
+      const value = props[name] ?? LIFECYCLE_DEFAULTS[name];
+      if (!Number.isInteger(value) || value < 1) {
+        throw new Error(`${name} must be a positive whole number of days, got ${value}`);
+      }
+      return Duration.days(value);
+    };
 
     const bucket: IBucket = props.bucketName
       ? Bucket.fromBucketName(this, 'Articles', props.bucketName)
@@ -73,6 +108,22 @@ export class DigestStack extends Stack {
           encryption: BucketEncryption.S3_MANAGED,
           enforceSSL: true,
           versioned: true,
+          // Versioning is the undo of an overwrite or delete, bounded in time; the cache is an
+          // index that is rebuilt on demand; parts of an abandoned upload are billed unseen.
+          lifecycleRules: [
+            {
+              id: 'noncurrent-versions',
+              noncurrentVersionExpiration: days('noncurrentVersionExpirationDays'),
+              // Once the versions under a delete marker are gone, the marker is removed too.
+              expiredObjectDeleteMarker: true,
+              abortIncompleteMultipartUploadAfter: days('abortIncompleteMultipartUploadDays'),
+            },
+            {
+              id: 'cache-entries',
+              prefix: cachePrefix,
+              expiration: days('cacheExpirationDays'),
+            },
+          ],
           // Articles and digests are the users' data: deleting the stack keeps them.
           removalPolicy: RemovalPolicy.RETAIN,
         });
@@ -109,51 +160,41 @@ export class DigestStack extends Stack {
       },
     });
 
-    // Least privilege, by prefix: read the input; read, write and delete (a stale record of the
-    // other kind) digests and error records; read and write the content-hash index. Explicit
-    // actions rather than grantRead/grantPut, which add wildcard actions (s3:GetObject*, s3:List*,
-    // s3:Abort*) that the function does not need.
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [bucket.arnForObjects(`${inputPrefix}*`)],
-      }),
-    );
+    // Least privilege, by prefix, for exactly the calls the function makes. Explicit actions
+    // rather than grantRead/grantPut, which add wildcard actions (s3:GetObject*, s3:List*,
+    // s3:Abort*) that the function does not need. GetObject also covers HEAD; conditional
+    // writes (If-None-Match, If-Match) need no more than PutObject.
+    const objects = (...prefixes: string[]) => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [
-          bucket.arnForObjects(`${outputPrefix}*`),
-          bucket.arnForObjects(`${cachePrefix}*`),
-        ],
+        resources: objects(inputPrefix, outputPrefix, cachePrefix),
       }),
     );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:DeleteObject'],
-        resources: [
-          bucket.arnForObjects(`${outputPrefix}*`),
-          bucket.arnForObjects(`${errorPrefix}*`),
-        ],
-      }),
-    );
-    // Listing the input prefix only, so that S3 answers 404 rather than 403 for a document
-    // deleted before it was processed, and the pipeline can record it as object_missing.
+    // S3 answers a read of a missing key with 404 only to a caller allowed to list that key, and
+    // with 403 otherwise. The function reads keys that may not exist yet under every prefix it
+    // reads (a deleted document, a first digest, a new index entry), so it may list exactly
+    // those prefixes.
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${inputPrefix}*`] } },
+        conditions: {
+          StringLike: { 's3:prefix': [inputPrefix, outputPrefix, cachePrefix].map((p) => `${p}*`) },
+        },
       }),
     );
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['s3:PutObject'],
-        resources: [
-          bucket.arnForObjects(`${outputPrefix}*`),
-          bucket.arnForObjects(`${errorPrefix}*`),
-          bucket.arnForObjects(`${cachePrefix}*`),
-        ],
+        resources: objects(outputPrefix, errorPrefix, cachePrefix),
+      }),
+    );
+    // A digest replaces a stale error record of the same document, and the reverse.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:DeleteObject'],
+        resources: objects(outputPrefix, errorPrefix),
       }),
     );
     // The nag finding names the bucket as it appears in the policy: by logical ID when created
@@ -169,21 +210,37 @@ export class DigestStack extends Stack {
       });
     }
 
+    // A message that is not an S3 notification can never succeed: the function sends it
+    // straight to the dead-letter queue and acknowledges it, instead of five receives.
+    fn.addEnvironment('DEAD_LETTER_QUEUE_URL', deadLetters.queueUrl);
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [deadLetters.queueArn],
+    });
+
     if (props.openAiSecretName) {
       const secret = Secret.fromSecretNameV2(this, 'OpenAiApiKey', props.openAiSecretName);
       fn.addEnvironment('OPENAI_API_KEY_SECRET_ID', props.openAiSecretName);
       fn.addEnvironment('DIGEST_ENGINE', 'openai');
-      secret.grantRead(fn);
+      // GetSecretValue only: grantRead would add DescribeSecret, which the function never calls.
+      Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['secretsmanager:GetSecretValue'],
+        // A secret's ARN ends in six random characters that a name alone does not know.
+        resourceArns: [`${secret.secretArn}-??????`],
+      });
     }
 
+    const visibilityTimeout = Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6);
     const queue = new Queue(this, 'Incoming', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // At least six times the function timeout, as Lambda's SQS integration recommends.
-      visibilityTimeout: Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6),
+      visibilityTimeout,
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
-    bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(queue), {
+    bucket.addEventNotification(EventType.OBJECT_CREATED, new QueueFromOwnBucket(queue), {
       prefix: inputPrefix,
     });
     const notificationsHandler = this.node.tryFindChild(
@@ -216,48 +273,7 @@ export class DigestStack extends Stack {
           'Alarm notifications carry no document data; CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer key adds cost to every install.',
       });
     }
-    const alarm = (
-      id: string,
-      description: string,
-      props: ConstructorParameters<typeof Alarm>[2],
-    ) => {
-      const created = new Alarm(this, id, {
-        ...props,
-        alarmDescription: description,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      for (const action of actions) created.addAlarmAction(action);
-      return created;
-    };
-    alarm(
-      'DeadLettersNotEmpty',
-      'Messages reached the dead-letter queue: documents failed on every retry.',
-      {
-        metric: deadLetters.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      },
-    );
-    alarm('FunctionErrors', 'The digest function failed (errors, not rejected documents).', {
-      metric: fn.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
-    alarm(
-      'BacklogAge',
-      'The oldest waiting document is over 30 minutes old: the backlog is not draining.',
-      {
-        metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5) }),
-        threshold: 30 * 60,
-        evaluationPeriods: 2,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      },
-    );
-
+    new DigestAlarms(this, 'Alarm', { fn, queue, deadLetters, visibilityTimeout, actions });
     new DigestDashboard(this, 'Dashboard', { fn, queue, deadLetters });
 
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
@@ -267,5 +283,35 @@ export class DigestStack extends Stack {
     new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
     new CfnOutput(this, 'FunctionName', { value: fn.functionName });
+  }
+}
+
+/**
+ * The S3 → SQS notification target. Unlike `SqsDestination`, the queue policy names the bucket
+ * owner's account (`aws:SourceAccount`) beside the bucket (`aws:SourceArn`): a bucket name, and
+ * so its ARN, can be deleted and re-created by another account, which the account check stops.
+ * Assumes the bucket is in the stack's account, as `Bucket.fromBucketName` does.
+ */
+class QueueFromOwnBucket implements IBucketNotificationDestination {
+  constructor(private readonly queue: IQueue) {}
+
+  bind(scope: Construct, bucket: IBucketRef) {
+    const { policyDependable } = this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': bucket.bucketRef.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+        },
+      }),
+    );
+    return {
+      arn: this.queue.queueArn,
+      type: BucketNotificationDestinationType.QUEUE,
+      // S3 checks the permission when the notification is configured.
+      dependencies: [policyDependable ?? this.queue],
+    };
   }
 }
