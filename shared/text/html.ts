@@ -10,6 +10,30 @@ export interface HtmlText {
 const BLOCK =
   /^(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|section|article|header|footer|aside|nav|blockquote|pre|hr|title|figure|figcaption|main|dd|dt|dl)$/i;
 const SKIP = /^(?:script|style|head|noscript|template|svg)$/i;
+/** Elements with no content: hiding one hides nothing after it. */
+const VOID = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/;
+/** Elements whose end tag may be left out: the next one of the same name closes them. */
+const OPTIONAL_END = /^(?:p|li|dt|dd|tr|td|th|option)$/;
+const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g;
+const HIDING_STYLE =
+  /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))\s*(?:!important\s*)?(?:;|$)/;
+
+/**
+ * Whether a start tag hides its element from a reader: the `hidden` attribute (not
+ * `hidden="until-found"`, which find-in-page reveals), `aria-hidden="true"`, or an inline style
+ * with display:none or visibility:hidden. Stylesheets and classes are not evaluated.
+ */
+function hides(tag: string, name: string): boolean {
+  if (!/hidden|none|collapse/i.test(tag)) return false;
+  for (const m of tag.slice(1 + name.length).matchAll(ATTRIBUTE)) {
+    const attribute = (m[1] ?? '').toLowerCase();
+    const value = (m[2] ?? m[3] ?? m[4] ?? '').trim().toLowerCase();
+    if (attribute === 'hidden' && value !== 'until-found') return true;
+    if (attribute === 'aria-hidden' && value === 'true') return true;
+    if (attribute === 'style' && HIDING_STYLE.test(value)) return true;
+  }
+  return false;
+}
 
 const ENTITIES: Record<string, string> = {
   amp: '&',
@@ -65,6 +89,8 @@ export function htmlToText(html: string): HtmlText {
   };
   let i = 0;
   let skipping: string | null = null;
+  /** A hidden element being skipped, and how deep inside elements of its name the reader is. */
+  let hidden: { name: string; depth: number } | null = null;
   while (i < html.length) {
     const ch = html[i] ?? '';
     if (ch === '<') {
@@ -75,14 +101,31 @@ export function htmlToText(html: string): HtmlText {
       }
       const m = /^<\/?([a-zA-Z][a-zA-Z0-9-]*)[^>]*>/.exec(html.slice(i, i + 2000));
       if (!m) {
-        if (!skipping) emit('<', i, i + 1);
+        if (!skipping && !hidden) emit('<', i, i + 1);
         i++;
         continue;
       }
       const name = (m[1] ?? '').toLowerCase();
       const closing = m[0].startsWith('</');
+      const selfClosing = m[0].endsWith('/>') || VOID.test(name);
+      if (hidden && !skipping) {
+        // An open <li> or <p> is closed by its next sibling, which is read (unless hidden too).
+        const sibling =
+          !closing && name === hidden.name && hidden.depth === 1 && OPTIONAL_END.test(name);
+        if (sibling) {
+          hidden = null;
+        } else {
+          if (name === hidden.name && !selfClosing) hidden.depth += closing ? -1 : 1;
+          if (hidden.depth === 0) hidden = null;
+          i += m[0].length;
+          continue;
+        }
+      }
       if (skipping) {
         if (closing && name === skipping) skipping = null;
+      } else if (!closing && !selfClosing && hides(m[0], name)) {
+        // Text a reader never sees is not read: it could carry instructions or fake tasks.
+        hidden = { name, depth: 1 };
       } else if (name === 'title' && !closing) {
         emit('\n', i, i);
       } else if (SKIP.test(name) && !closing && !m[0].endsWith('/>')) {
@@ -96,7 +139,7 @@ export function htmlToText(html: string): HtmlText {
       i += m[0].length;
       continue;
     }
-    if (skipping) {
+    if (skipping || hidden) {
       i++;
       continue;
     }

@@ -123,7 +123,8 @@ const WIDE_START = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 /** Words of scripts written with spaces (Latin, Cyrillic, Greek, Hangul…). */
 const WORD = /(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{M}])+/gu;
 const NUMBER = /\p{Nd}+(?:[.,]\p{Nd}+)*/gu;
-const SCALED = /(\p{Nd}+(?:\.\p{Nd}+)?)\s*(万|亿|thousand|million|billion|bn|k|m)(?![a-z])/gu;
+/** A scale word right after a number: 500万, 1.5 million, $5m. */
+const SCALE_AFTER = /\s*(万|亿|thousand|million|billion|bn|k|m)(?![a-z])/uy;
 const CN_NUMERAL = /[〇零一二两三四五六七八九十百千万亿]+/gu;
 
 const STOPWORDS = new Set(
@@ -133,7 +134,9 @@ const STOPWORDS = new Set(
     'should must may might can could need needs to it its this that these those there their they ' +
     'them he she him her his hers we us our you your i me my who whom which what when where why ' +
     'how not no all any each both some such than then so also just only very more most other ' +
-    'per via up down out off again further once here now until before after end'
+    'per via up down out off again further once here now until before after end ' +
+    // Scale words belong to the number before them, which is compared by value.
+    'thousand million billion'
   ).split(' '),
 );
 
@@ -184,7 +187,8 @@ function bag(text: string, source: boolean): Bag {
   const words = new Set<string>();
   const numbers = new Set<string>();
   for (const [run] of folded.matchAll(WIDE_RUN)) {
-    if (run.length === 1) words.add(run);
+    // Single characters too on the side checked against, for a claim's one-character runs (元).
+    if (run.length === 1 || source) for (const ch of run) words.add(ch);
     for (let i = 0; i + 1 < run.length; i++) words.add(run.slice(i, i + 2));
   }
   for (const [word] of folded.matchAll(WORD)) {
@@ -192,13 +196,16 @@ function bag(text: string, source: boolean): Bag {
     if (word.length < 2 || STOPWORDS.has(word)) continue;
     words.add(stem(word));
   }
-  for (const [digits] of folded.matchAll(NUMBER)) numbers.add(canonicalNumber(digits));
+  for (const m of folded.matchAll(NUMBER)) {
+    const value = canonicalNumber(m[0]);
+    SCALE_AFTER.lastIndex = m.index + m[0].length;
+    const scale = SCALE[SCALE_AFTER.exec(folded)?.[1] ?? ''];
+    // A claim's "5 million" is the number 5000000; the text it is checked against offers both.
+    if (scale === undefined || source) numbers.add(value);
+    if (scale !== undefined)
+      numbers.add(canonicalNumber(String(Math.round(Number(value) * scale))));
+  }
   if (source) {
-    for (const m of folded.matchAll(SCALED)) {
-      const value = Number(m[1]) * (SCALE[m[2] ?? ''] ?? 1);
-      if (Number.isFinite(value))
-        numbers.add(canonicalNumber(String(Math.round(value * 1e6) / 1e6)));
-    }
     for (const [run] of folded.matchAll(CN_NUMERAL)) {
       const value = chineseNumeral(run);
       if (value !== null) numbers.add(String(value));
