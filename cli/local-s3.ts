@@ -1,6 +1,7 @@
 /**
- * The embedded S3-compatible server of local mode (s3rver on loopback), and the bridge that turns
- * its ObjectCreated notifications into SQS events the way S3 → SQS → Lambda delivers them.
+ * The embedded S3-compatible server of local mode (s3rver on loopback, behind the strict front of
+ * ./strict-s3.ts that answers as AWS S3 where s3rver is lenient), and the bridge that turns its
+ * ObjectCreated notifications into SQS events the way S3 → SQS → Lambda delivers them.
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,10 +12,19 @@ import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { encodeEventKey } from '../shared/keys';
 import { createS3Client } from './s3-client';
+import { type Authorize, type S3Call, startStrictS3 } from './strict-s3';
 
 /** s3rver accepts these fixed credentials; they open nothing outside this loopback server. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const LOCAL_REGION = 'us-east-1';
+/**
+ * The function's credentials in local runs: requests signed with them are checked against the
+ * policy `startLocalS3` was given (`authorizeFunction`), as the function's role would be on AWS.
+ */
+export const LOCAL_FUNCTION_CREDENTIALS = {
+  accessKeyId: 'S3RVER-FUNCTION',
+  secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
+};
 
 interface RawNotification {
   Records: Array<{ eventName: string; s3: { object: { key: string } } }>;
@@ -24,6 +34,8 @@ export interface LocalS3 {
   endpoint: string;
   bucket: string;
   client: S3Client;
+  /** The calls answered so far, when started with `recordCalls`. */
+  readonly calls: S3Call[];
   /**
    * Calls `listener` with an SQS event for every object created under the `notifyPrefix` the
    * server was started with (the server filters, as an S3 notification filter would), keys
@@ -44,8 +56,9 @@ export interface SqsEventLike {
 
 /**
  * Starts s3rver on 127.0.0.1 with one bucket, in a child process, storing objects in a fresh
- * temporary folder (in memory where /dev/shm exists) that is removed on close. `port` 0 (the
- * default) picks a free port.
+ * temporary folder (in memory where /dev/shm exists) that is removed on close, behind the strict
+ * front, whose endpoint is the one returned. `port` 0 (the default) picks a free port for the
+ * front.
  */
 export async function startLocalS3(options: {
   bucket: string;
@@ -54,18 +67,21 @@ export async function startLocalS3(options: {
   directory?: string;
   /** Only ObjectCreated events under this prefix are reported (the notification filter). */
   notifyPrefix?: string;
+  /**
+   * Checks requests signed with {@link LOCAL_FUNCTION_CREDENTIALS} (an IAM policy simulator in
+   * tests). Without it they are not restricted; requests with {@link LOCAL_CREDENTIALS} never are.
+   */
+  authorizeFunction?: Authorize;
+  /** Keep every call in `calls` (for tests; memory grows per request). Default false. */
+  recordCalls?: boolean;
 }): Promise<LocalS3> {
   const directory =
     options.directory ??
     (await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'article-digest-s3-')));
   if (options.directory) await mkdir(options.directory, { recursive: true });
-  const child = fork(
-    CHILD,
-    [directory, options.bucket, String(options.port ?? 0), options.notifyPrefix ?? ''],
-    {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    },
-  );
+  const child = fork(CHILD, [directory, options.bucket, '0', options.notifyPrefix ?? ''], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const onMessage = (message: ChildMessage) => {
       if (message.type === 'ready') {
@@ -78,12 +94,24 @@ export async function startLocalS3(options: {
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
-  const endpoint = `http://127.0.0.1:${port}`;
+  const front = await startStrictS3({
+    upstream: `http://127.0.0.1:${port}`,
+    upstreamAccessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+    functionAccessKeyId: LOCAL_FUNCTION_CREDENTIALS.accessKeyId,
+    authorize: options.authorizeFunction,
+    record: options.recordCalls,
+    port: options.port,
+  }).catch(async (error: unknown) => {
+    child.kill();
+    throw error;
+  });
+  const { endpoint } = front;
   let sequence = 0;
   return {
     endpoint,
     bucket: options.bucket,
     client: createS3Client({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS }),
+    calls: front.calls,
     onObjectCreated(listener) {
       child.on('message', (message: ChildMessage) => {
         if (message.type !== 'event') return;
@@ -105,6 +133,7 @@ export async function startLocalS3(options: {
       });
     },
     async close() {
+      await front.close();
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.send({ type: 'close' });

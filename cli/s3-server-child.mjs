@@ -1,8 +1,64 @@
-// The embedded S3 server of local mode, in a process of its own so that its file I/O runs on
-// another core than the pipeline. Started by cli/local-s3.ts with fork(); speaks over IPC:
-// it sends { type: 'ready', port } once listening and { type: 'event', notification } for every
-// S3 event notification; it stops on { type: 'close' }.
+// The embedded S3 server of local mode (behind the strict front of strict-s3.ts, in the parent),
+// in a process of its own so that its file I/O runs on another core than the pipeline. Started
+// by cli/local-s3.ts with fork(); speaks over IPC: it sends { type: 'ready', port } once
+// listening and { type: 'event', notification } for every S3 event notification; it stops on
+// { type: 'close' }.
 import S3rver from 's3rver';
+import FilesystemStore from 's3rver/lib/stores/filesystem.js';
+
+// S3 takes a key of 1,024 bytes without a slash, but a file name has at most 255 bytes here, and
+// s3rver stores each key segment as a name (a longer one crashes it with ENAMETOOLONG). Segments
+// over CHUNK_BYTES are stored as nested folders, each chunk but the last ending with MARK. Known
+// limits: a key holding MARK followed by a slash reads back without them, and a listing that
+// starts after (or pages past) such a key may order it differently from S3.
+const MARK = '\u0001';
+const CHUNK_BYTES = 200;
+FilesystemStore.encodeKeyPath = (key) =>
+  key
+    .split('/')
+    .map((segment) => {
+      if (Buffer.byteLength(segment) <= CHUNK_BYTES) return segment;
+      const chunks = [''];
+      let bytes = 0;
+      for (const char of segment) {
+        const size = Buffer.byteLength(char);
+        if (bytes + size > CHUNK_BYTES) {
+          chunks.push('');
+          bytes = 0;
+        }
+        chunks[chunks.length - 1] += char;
+        bytes += size;
+      }
+      return chunks.join(`${MARK}/`);
+    })
+    .join('/');
+FilesystemStore.decodeKeyPath = (path) => path.replaceAll(`${MARK}/`, '');
+
+// s3rver does not descend into a folder that holds the delimiter below the prefix, so delimited
+// listings missed keys two or more folders down (and long segments, stored as folders). List
+// without the delimiter and group here instead; as in s3rver, only keys count toward maxKeys.
+const listObjects = FilesystemStore.prototype.listObjects;
+FilesystemStore.prototype.listObjects = async function (bucket, options) {
+  const { delimiter = '', prefix = '', maxKeys = Number.POSITIVE_INFINITY } = options;
+  if (!delimiter) return listObjects.call(this, bucket, options);
+  const all = await listObjects.call(this, bucket, {
+    ...options,
+    delimiter: '',
+    maxKeys: Number.POSITIVE_INFINITY,
+  });
+  const commonPrefixes = new Set();
+  const objects = [];
+  for (const object of all.objects) {
+    const at = object.key.indexOf(delimiter, prefix.length);
+    if (at === -1) objects.push(object);
+    else commonPrefixes.add(object.key.slice(0, at + delimiter.length));
+  }
+  return {
+    objects: objects.slice(0, maxKeys),
+    commonPrefixes: [...commonPrefixes].sort(),
+    isTruncated: objects.length > maxKeys,
+  };
+};
 
 const [directory, bucket, port, notifyPrefix = ''] = process.argv.slice(2);
 const server = new S3rver({
