@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type * as z from 'zod';
 import type { PipelineSettings } from './config';
+import { contentIndex, type IndexEntry, isPermanentEngineFailure } from './content-index';
 import {
   type Article,
   Digest,
@@ -12,7 +13,6 @@ import {
   type Source,
   type Task,
 } from './contract';
-import { contentIndex, IndexEntry, isPermanentEngineFailure } from './content-index';
 import type {
   DraftKeyPoint,
   DraftTask,
@@ -220,7 +220,7 @@ export async function processObject(
       if (outcome) return outcome;
     }
     const run = (async () => {
-      const lease = index ? await index.acquire(timeLimit) : null;
+      const lease = index ? await index.acquire(timeLimit, { force: ref.force === true }) : null;
       if (lease && 'entry' in lease) {
         const outcome = fromEntry(lease.entry);
         if (outcome) return { key: ref.key, entry: lease.entry, outcome: await outcome };
