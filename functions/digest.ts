@@ -8,7 +8,7 @@ import { ConfigError, parseConfig } from '../shared/config';
 import { createEngine } from '../shared/engines';
 import { createDigestHandler, type InvocationContext } from '../shared/handler';
 import { createJsonLog } from '../shared/log';
-import { type MetricPoint, outcomeMetrics, tryFailedMetric } from '../shared/metrics';
+import { type MetricPoint, outcomeMetrics, tryFailedMetrics } from '../shared/metrics';
 import { createSqsDeadLetterQueue } from '../shared/queue';
 import { withApiKeyFromSecret } from '../shared/secrets';
 import { createS3Store, readSecretString } from '../shared/store';
@@ -34,7 +34,8 @@ const emit = (points: MetricPoint[]) => {
   for (const point of points) {
     if (point.dimensions) {
       const single = metrics.singleMetric();
-      for (const [name, value] of Object.entries(point.dimensions)) single.addDimension(name, value);
+      for (const [name, value] of Object.entries(point.dimensions))
+        single.addDimension(name, value);
       single.addMetric(point.name, point.unit, point.value);
     } else {
       metrics.addMetric(point.name, point.unit, point.value);
@@ -58,7 +59,7 @@ const handle = createDigestHandler({
     : {}),
   log: logger,
   onOutcome: (_ref, outcome, elapsedMs) => emit(outcomeMetrics(outcome, elapsedMs)),
-  onTryFailed: (_ref, code) => emit([tryFailedMetric(code)]),
+  onTryFailed: (_ref, code, spent) => emit(tryFailedMetrics(code, spent)),
 });
 
 export const handler = async (event: unknown, context?: InvocationContext) => {

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 
-export const SCHEMA_VERSION = '1.1.0';
+export const SCHEMA_VERSION = '1.2.0';
 
 const Offset = z.int().nonnegative();
 
@@ -185,6 +185,9 @@ export const ErrorRecord = z
         .describe('Human-readable; never holds secrets, stack traces or article text.'),
       retryable: z.boolean(),
     }),
+    usage: Usage.describe(
+      'What was spent on the document before it failed, in this try (since 1.2.0): every token paid is on record. Zero when nothing was spent, e.g. a failure remembered from an earlier try.',
+    ),
     processedAt: z.iso.datetime(),
   })
   .meta({ id: 'ErrorRecord', title: 'Article digest error record' });

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './contract';
+import type { ErrorCode, Usage } from './contract';
 
 /**
  * The pipeline's error taxonomy. What the handler does depends only on which side an error is on:
@@ -10,6 +10,13 @@ import type { ErrorCode } from './contract';
  */
 export class DigestError extends Error {
   override readonly name: string = 'DigestError';
+  /** What the failed try had spent (LLM calls, tokens, cost) when it failed; unset if nothing. */
+  usage?: Usage;
+}
+
+/** What a thrown value says was spent before it was thrown; null when nothing is known. */
+export function usageOf(error: unknown): Usage | null {
+  return error instanceof DigestError && error.usage ? error.usage : null;
 }
 
 /** The document cannot be digested as it is. `message` is safe to show to users. */

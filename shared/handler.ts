@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { DEFAULT_HANDLER_SETTINGS, type HandlerSettings } from './config';
-import type { ErrorCode } from './contract';
-import { DigestError, DocumentError, describeError, TransientError } from './errors';
+import type { ErrorCode, Usage } from './contract';
+import { DigestError, DocumentError, describeError, TransientError, usageOf } from './errors';
 import { decodeEventKey, encodeEventKey, errorKey } from './keys';
 import {
   type ObjectRef,
@@ -90,8 +90,11 @@ export interface HandlerDeps extends PipelineDeps {
   deadLetters?: DeadLetterQueue;
   /** Called after each object with its outcome and how long it took (milliseconds). */
   onOutcome?: (ref: ObjectRef, outcome: Outcome, elapsedMs: number) => void;
-  /** Called each time a try of an object fails and its message goes back to the queue. */
-  onTryFailed?: (ref: ObjectRef, code: ErrorCode) => void;
+  /**
+   * Called each time a try of an object fails and its message goes back to the queue for
+   * another receive, with what the try spent (on the last receive, the error record says it).
+   */
+  onTryFailed?: (ref: ObjectRef, code: ErrorCode, spent: Usage | null) => void;
 }
 
 /** Time kept, after a document's time limit, to write its record before the invocation ends. */
@@ -123,7 +126,7 @@ function toRef(record: z.infer<typeof S3Record>): ObjectRef {
  * The object references in an SQS message body (an S3 notification; none for S3's test event),
  * or why the body is not one: a message that will never succeed, however often it is received.
  */
-function refsFromBody(body: string): { refs: ObjectRef[] } | { malformed: string } {
+export function refsFromBody(body: string): { refs: ObjectRef[] } | { malformed: string } {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -211,8 +214,8 @@ export function createDigestHandler(deps: HandlerDeps) {
       try {
         await run(ref, context);
       } catch (error) {
-        deps.onTryFailed?.(ref, codeOf(error));
-        if (receiveCount >= maxReceiveCount) {
+        if (receiveCount < maxReceiveCount) deps.onTryFailed?.(ref, codeOf(error), usageOf(error));
+        else {
           const record = await recordLast(ref, error);
           deps.log.error('document failed on its last receive', {
             key: ref.key,

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './contract';
+import type { ErrorCode, Usage } from './contract';
 import type { Outcome } from './pipeline';
 
 export type MetricUnit = 'Count' | 'Milliseconds' | 'None';
@@ -22,12 +22,15 @@ export function outcomeMetrics(outcome: Outcome, elapsedMs: number): MetricPoint
     { name: 'ProcessingTime', unit: 'Milliseconds', value: elapsedMs },
   ];
   if (outcome.status === 'failed') {
-    points.push({
-      name: 'DocumentsRejected',
-      unit: 'Count',
-      value: 1,
-      dimensions: { ErrorCode: outcome.record.error.code },
-    });
+    points.push(
+      {
+        name: 'DocumentsRejected',
+        unit: 'Count',
+        value: 1,
+        dimensions: { ErrorCode: outcome.record.error.code },
+      },
+      ...spendMetrics(outcome.record.usage),
+    );
     return points;
   }
   const { digest } = outcome;
@@ -39,21 +42,36 @@ export function outcomeMetrics(outcome: Outcome, elapsedMs: number): MetricPoint
       value: digest.articles.reduce((n, a) => n + a.tasks.length, 0),
     },
     { name: 'QuotesDropped', unit: 'Count', value: digest.grounding.dropped },
-    { name: 'LlmCalls', unit: 'Count', value: digest.usage.llmCalls },
-    { name: 'InputTokens', unit: 'Count', value: digest.usage.inputTokens },
-    { name: 'OutputTokens', unit: 'Count', value: digest.usage.outputTokens },
+    ...spendMetrics(digest.usage),
   );
-  if (digest.usage.estimatedCostUsd !== null) {
-    points.push({ name: 'EstimatedCostUsd', unit: 'None', value: digest.usage.estimatedCostUsd });
+  return points;
+}
+
+/**
+ * LLM calls, tokens and estimated cost, whatever the try ended in (digest, error record, retry):
+ * every token paid is counted once. Nothing for a try that spent nothing.
+ */
+function spendMetrics(usage: Usage | null): MetricPoint[] {
+  if (!usage || usage.llmCalls === 0) return [];
+  const points: MetricPoint[] = [
+    { name: 'LlmCalls', unit: 'Count', value: usage.llmCalls },
+    { name: 'InputTokens', unit: 'Count', value: usage.inputTokens },
+    { name: 'OutputTokens', unit: 'Count', value: usage.outputTokens },
+  ];
+  if (usage.estimatedCostUsd !== null) {
+    points.push({ name: 'EstimatedCostUsd', unit: 'None', value: usage.estimatedCostUsd });
   }
   return points;
 }
 
 /**
- * The metric of one failed try of an object whose message goes back to the queue:
- * `DocumentsRetried` by error code. It moves within a minute of a provider or storage outage,
+ * The metrics of one failed try of an object whose message goes back to the queue:
+ * `DocumentsRetried` by error code, and what the try spent. It moves within a minute of a provider or storage outage,
  * where error records appear only once every receive has failed.
  */
-export function tryFailedMetric(code: ErrorCode): MetricPoint {
-  return { name: 'DocumentsRetried', unit: 'Count', value: 1, dimensions: { ErrorCode: code } };
+export function tryFailedMetrics(code: ErrorCode, spent: Usage | null): MetricPoint[] {
+  return [
+    { name: 'DocumentsRetried', unit: 'Count', value: 1, dimensions: { ErrorCode: code } },
+    ...spendMetrics(spent),
+  ];
 }

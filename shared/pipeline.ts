@@ -21,7 +21,7 @@ import type {
   PreparedDocument,
   Quoted,
 } from './engines/engine';
-import { DocumentError, TransientError } from './errors';
+import { DocumentError, TransientError, usageOf } from './errors';
 import { digestKey, errorKey, keyRole } from './keys';
 import type { ObjectStore } from './store';
 import { detectLanguage } from './text/chars';
@@ -277,13 +277,10 @@ export async function recordFinalFailure(
     error instanceof TransientError
       ? `${error.message} (on every try; the message is in the dead-letter queue)`
       : 'Processing failed on every try; the message is in the dead-letter queue.';
-  const record = errorRecord(
-    ref,
-    {},
-    new DocumentError(code, message),
-    (deps.now?.() ?? new Date()).toISOString(),
-    true,
-  );
+  const final = new DocumentError(code, message);
+  const spent = usageOf(error);
+  if (spent) final.usage = spent;
+  const record = errorRecord(ref, {}, final, (deps.now?.() ?? new Date()).toISOString(), true);
   await deps.store.put(
     ref.bucket,
     errorKey(ref.key, deps.settings),
@@ -295,7 +292,13 @@ export async function recordFinalFailure(
   return record;
 }
 
-function errorRecord(
+/**
+ * The error record of `ref` for `error`, validated against the contract (the dead-letter recorder
+ * writes its records with it too).
+ * @param retryable default: only `too_slow` (a redrive may be faster).
+ * @throws {z.ZodError} when the fields do not make a valid record (a bug).
+ */
+export function errorRecord(
   ref: ObjectRef,
   source: Partial<Source>,
   error: DocumentError,
@@ -313,6 +316,7 @@ function errorRecord(
       encoding: source.encoding ?? null,
     },
     error: { code: error.code, message: error.message, retryable },
+    usage: error.usage ?? NOTHING_SPENT,
     processedAt,
   });
 }

@@ -44,7 +44,9 @@ export function createSqsDeadLetterQueue(options: {
         });
       await response.body?.cancel();
       if (!response.ok) {
-        throw new TransientError(`Sending to the dead-letter queue failed: HTTP ${response.status}`);
+        throw new TransientError(
+          `Sending to the dead-letter queue failed: HTTP ${response.status}`,
+        );
       }
     },
   };

@@ -32,7 +32,10 @@ export interface ObjectStore {
   /** Returns null when the object (or that version of it) does not exist. */
   get(address: ObjectAddress): Promise<StoredObject | null>;
   /** The current ETag and version of an object, without its body; null when there is none. */
-  head(bucket: string, key: string): Promise<{ etag: string | null; versionId: string | null } | null>;
+  head(
+    bucket: string,
+    key: string,
+  ): Promise<{ etag: string | null; versionId: string | null } | null>;
   /**
    * Writes an object and returns its new ETag.
    * @throws {PreconditionFailedError} when `condition` does not hold (HTTP 412, or 409 for a

@@ -69,10 +69,7 @@ export class TimeLimit {
       const controller = new AbortController();
       this.controller = controller;
       if (Number.isFinite(this.endsAt)) {
-        const timer = setTimeout(
-          () => controller.abort(this.error('waiting')),
-          this.remainingMs(),
-        );
+        const timer = setTimeout(() => controller.abort(this.error('waiting')), this.remainingMs());
         timer.unref?.();
       }
     }
@@ -80,20 +77,26 @@ export class TimeLimit {
   }
 
   /**
-   * Settles as `work` does, or rejects with {@link TimeLimit.error} once the limit passes,
-   * whichever comes first. The work itself is not stopped: it is either bounded by its own checks
-   * and the signal, or left to finish in the background.
+   * Settles as `work` does, or rejects once the limit passes, whichever comes first. Work that
+   * heeds the signal gets `graceMs` to end with its own error (which says what it had spent);
+   * otherwise the rejection is {@link TimeLimit.error}, and the work is left to finish in the
+   * background.
    */
-  async race<T>(work: Promise<T>, stage: string): Promise<T> {
+  async race<T>(work: Promise<T>, stage: string, graceMs = 1_000): Promise<T> {
     if (!Number.isFinite(this.endsAt)) return work;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(this.error(stage)), this.remainingMs());
-    });
-    try {
-      return await Promise.race([work, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const sleep = (ms: number) =>
+      new Promise<'timeout'>((resolve) => {
+        const timer = setTimeout(() => resolve('timeout'), ms);
+        settled.finally(() => clearTimeout(timer));
+      });
+    const settled = work.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    const first = await Promise.race([settled, sleep(this.remainingMs())]);
+    const outcome = first === 'timeout' ? await Promise.race([settled, sleep(graceMs)]) : first;
+    if (outcome === 'timeout') throw this.error(stage);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
   }
 }

@@ -3,7 +3,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import type * as z from 'zod';
 import type { LlmSettings, PriceTable } from '../config';
 import type { EngineInfo, Usage } from '../contract';
-import { DocumentError, TransientError } from '../errors';
+import { DigestError, DocumentError, TransientError } from '../errors';
 import { type Chunk, chunkText } from '../text/chunk';
 import type { TimeLimit } from '../time-limit';
 import { configHash, type DraftArticle, type Engine, type EngineResult } from './engine';
@@ -196,29 +196,34 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       const parts: DraftArticle[][] = [];
       let summary = '';
       let inProgress: DraftArticle | null = null;
-      for (const [i, chunk] of chunks.entries()) {
-        document.timeLimit.check(`digesting part ${i + 1} of ${chunks.length}`);
-        const answer = await digestChunk(
-          meter,
-          chunk,
-          {
-            language,
-            sourceLanguage: document.language,
-            count,
-            part: chunks.length > 1 ? { index: i + 1, count: chunks.length } : undefined,
-            earlier: i > 0 ? { summary, article: inProgress } : undefined,
-          },
-          true,
-        );
-        // Quotes are looked for in their own part of the source first.
-        const within = {
-          from: normalized.toSource[chunk.start] ?? 0,
-          to: normalized.toSource[chunk.end] ?? document.source.length,
-        };
-        const drafts = answer.articles.map((a) => toDraft(a, within));
-        parts.push(drafts);
-        summary = answer.summary;
-        inProgress = drafts.at(-1) ?? inProgress;
+      try {
+        for (const [i, chunk] of chunks.entries()) {
+          document.timeLimit.check(`digesting part ${i + 1} of ${chunks.length}`);
+          const answer = await digestChunk(
+            meter,
+            chunk,
+            {
+              language,
+              sourceLanguage: document.language,
+              count,
+              part: chunks.length > 1 ? { index: i + 1, count: chunks.length } : undefined,
+              earlier: i > 0 ? { summary, article: inProgress } : undefined,
+            },
+            true,
+          );
+          // Quotes are looked for in their own part of the source first.
+          const within = {
+            from: normalized.toSource[chunk.start] ?? 0,
+            to: normalized.toSource[chunk.end] ?? document.source.length,
+          };
+          const drafts = answer.articles.map((a) => toDraft(a, within));
+          parts.push(drafts);
+          summary = answer.summary;
+          inProgress = drafts.at(-1) ?? inProgress;
+        }
+      } catch (error) {
+        // Every token paid is on record: the failure carries what this try spent.
+        throw withUsage(error, meter.usage(model, settings.prices));
       }
       return {
         summary,
@@ -382,4 +387,17 @@ function mergeArticles<
     }) as A['tasks'];
   }
   return merged;
+}
+
+/** The error, as one of ours, carrying what was spent before it (a bug becomes `internal`). */
+function withUsage(error: unknown, usage: Usage): DigestError {
+  const ours =
+    error instanceof DigestError
+      ? error
+      : new TransientError('The LLM engine failed unexpectedly.', {
+          cause: error,
+          code: 'internal',
+        });
+  ours.usage = usage;
+  return ours;
 }

@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local-s3';
 import { parseConfig } from '../../shared/config';
-import type { Digest, ErrorRecord } from '../../shared/contract';
+import type { Digest, ErrorRecord, Usage } from '../../shared/contract';
 import { createEngine } from '../../shared/engines';
 import { createDigestHandler, s3NotificationFor } from '../../shared/handler';
 import { silentLog } from '../../shared/log';
@@ -10,6 +10,7 @@ import type { Outcome } from '../../shared/pipeline';
 import { createS3Store } from '../../shared/store';
 import { sqsMessage } from '../support/events';
 import { type FakeOpenAi, followSchema, startFakeOpenAi } from '../support/fake-openai';
+import { SAMPLE_000, sampleText } from '../support/fixtures';
 
 const ARTICLE =
   '会议强调，一是加强组织领导，明确责任分工。二是由市财政局负责，年底前落实配套资金。三是做好宣传引导。';
@@ -29,6 +30,7 @@ describe('nothing billed twice, newest version wins', () => {
   });
   beforeEach(() => {
     llm.requests.length = 0;
+    Object.assign(llm.billed, { calls: 0, inputTokens: 0, outputTokens: 0 });
     llm.respondWith(followSchema);
   });
 
@@ -84,7 +86,9 @@ describe('nothing billed twice, newest version wins', () => {
     for (const key of keys) await put(key, ARTICLE);
     const outcomes: Outcome[] = [];
     const containers = await Promise.all(keys.map(() => container(env, outcomes)));
-    const responses = await Promise.all(containers.map((handle, i) => handle(event(keys[i] ?? ''))));
+    const responses = await Promise.all(
+      containers.map((handle, i) => handle(event(keys[i] ?? ''))),
+    );
 
     expect(llm.requests).toHaveLength(1);
     expect(responses.flatMap((r) => r?.batchItemFailures ?? [])).toEqual([]);
@@ -111,7 +115,9 @@ describe('nothing billed twice, newest version wins', () => {
     expect(llm.requests).toHaveLength(paid);
     const codes = outcomes.map((o) => (o.status === 'failed' ? o.record.error.code : o.status));
     expect(codes).toEqual(['llm_invalid_output', 'llm_invalid_output', 'llm_invalid_output']);
-    const record = await readJson<ErrorRecord>(`errors/${copy.slice(env.INPUT_PREFIX.length)}.json`);
+    const record = await readJson<ErrorRecord>(
+      `errors/${copy.slice(env.INPUT_PREFIX.length)}.json`,
+    );
     expect(record?.error.message).toMatch(/remembered/);
   });
 
@@ -197,11 +203,65 @@ describe('nothing billed twice, newest version wins', () => {
     llm.requests.length = 0;
 
     await handle({
-      Records: [
-        sqsMessage('forced', s3NotificationFor(s3.bucket, key, {}, { force: true })),
-      ],
+      Records: [sqsMessage('forced', s3NotificationFor(s3.bucket, key, {}, { force: true }))],
     });
     expect(llm.requests).toHaveLength(1);
     expect(outcomes[1]?.status).toBe('digested');
+  });
+  it('puts every token the server billed on record, in retries and in the final error record', async () => {
+    const env = fresh();
+    const key = `${env.INPUT_PREFIX}three-parts.txt`;
+    await put(key, sampleText(SAMPLE_000));
+    // The third part fails on every try, after the first two were answered (and billed).
+    llm.respondWith((request, n) =>
+      request.body.messages.some((m) => m.content.includes('Part 3 of'))
+        ? { status: 500, error: { message: 'down' } }
+        : followSchema(request, n),
+    );
+    const retries: Array<{ code: string; spent: Usage | null }> = [];
+    const outcomes: Outcome[] = [];
+    const config = parseConfig({
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: llm.baseURL,
+      OPENAI_MAX_RETRIES: '0',
+      LLM_CHUNK_TOKENS: '1200',
+      LLM_PRICES: '{"gpt-4.1-mini":{"input":1,"output":2}}',
+      ...env,
+    });
+    const handle = createDigestHandler({
+      store: createS3Store({
+        region: LOCAL_REGION,
+        endpoint: s3.endpoint,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+      engine: await createEngine(config),
+      settings: config.pipeline,
+      handler: { maxReceiveCount: 2 },
+      log: silentLog,
+      onOutcome: (_ref, outcome) => outcomes.push(outcome),
+      onTryFailed: (_ref, code, spent) => retries.push({ code, spent }),
+    });
+    const receive = (n: number) => ({
+      Records: [
+        {
+          ...sqsMessage(`m${n}`, s3NotificationFor(s3.bucket, key)),
+          attributes: { ApproximateReceiveCount: String(n) },
+        },
+      ],
+    });
+    await handle(receive(1));
+    await handle(receive(2));
+
+    expect(llm.billed.calls).toBeGreaterThanOrEqual(2);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]?.code).toBe('llm_unavailable');
+    const record = outcomes[0]?.status === 'failed' ? outcomes[0].record : null;
+    expect(record?.error.code).toBe('llm_unavailable');
+    const recorded = [retries[0]?.spent, record?.usage];
+    const sum = (field: 'inputTokens' | 'outputTokens') =>
+      recorded.reduce((n, u) => n + (u?.[field] ?? 0), 0);
+    expect(sum('inputTokens')).toBe(llm.billed.inputTokens);
+    expect(sum('outputTokens')).toBe(llm.billed.outputTokens);
+    expect(record?.usage.estimatedCostUsd).toBeGreaterThan(0);
   });
 });

@@ -39,6 +39,8 @@ export type Responder = (request: ChatRequest, n: number) => Reply | Promise<Rep
 export interface FakeOpenAi {
   baseURL: string;
   requests: ChatRequest[];
+  /** What the server has billed so far: answered calls and their tokens, as its usage says. */
+  billed: { calls: number; inputTokens: number; outputTokens: number };
   respondWith(responder: Responder): void;
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export interface FakeOpenAi {
 export async function startFakeOpenAi(responder: Responder = followSchema): Promise<FakeOpenAi> {
   let current = responder;
   const requests: ChatRequest[] = [];
+  const billed = { calls: 0, inputTokens: 0, outputTokens: 0 };
   const server = createServer((req, res) => {
     void handle(req, res).catch((error) => {
       res.writeHead(500).end(String(error));
@@ -99,6 +102,9 @@ export async function startFakeOpenAi(responder: Responder = followSchema): Prom
             refusal: null,
           };
     const content = message.content ?? message.refusal ?? '';
+    billed.calls++;
+    billed.inputTokens += countTokens(prompt);
+    billed.outputTokens += countTokens(content);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
@@ -127,6 +133,7 @@ export async function startFakeOpenAi(responder: Responder = followSchema): Prom
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    billed,
     respondWith(responder) {
       current = responder;
     },
