@@ -1,6 +1,7 @@
 import type { EngineInfo } from '../contract';
 import { type ArticleLayout, cleanSentence, leadingTitle, splitArticles } from '../text/layout';
 import { type Sentence, splitSentences } from '../text/segment';
+import type { TimeLimit } from '../time-limit';
 import {
   configHash,
   type DraftArticle,
@@ -11,16 +12,34 @@ import {
 } from './engine';
 
 /** Bumped whenever the offline engine's output for the same input changes. */
-export const EXTRACTIVE_VERSION = 'extractive-1';
+export const EXTRACTIVE_VERSION = 'extractive-2';
 
 export interface ExtractiveOptions {
-  /** Longest summary for wide scripts (CJK), in characters. Default 300. */
+  /**
+   * Longest summary for wide scripts (CJK), in characters. Default 180. A sentence longer than
+   * the whole budget is cut to it (ending in "…").
+   */
   summaryChars?: number;
-  /** Longest summary for Latin scripts, in words. Default 120. */
+  /**
+   * Longest summary for Latin scripts, in words, counting at least one word for every 10
+   * characters. Default 60.
+   */
   summaryWords?: number;
   /** How many key points per article. Default 5. */
   keyPoints?: number;
+  /** How many tasks per document, the first in reading order kept. Default 100. */
+  maxTasks?: number;
+  /**
+   * How many articles a page is split into at most. Default 50: the text of any further
+   * articles is read as part of the last one.
+   */
+  maxArticles?: number;
 }
+
+/** Longest key point and its quote, in UTF-16 units: longer sentences are cut (at a clause). */
+export const MAX_POINT_LENGTH = 400;
+/** Longest task heading and its quote, in UTF-16 units. */
+export const MAX_TASK_LENGTH = 200;
 
 /**
  * The offline engine: no network, no model. The summary is extractive (sentences ranked by
@@ -33,6 +52,8 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
     chars: options.summaryChars ?? 180,
     words: options.summaryWords ?? 60,
     keyPoints: options.keyPoints ?? 5,
+    maxTasks: options.maxTasks ?? 100,
+    maxArticles: options.maxArticles ?? 50,
   };
   const info: EngineInfo = {
     name: 'extractive',
@@ -44,17 +65,22 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
     info,
     costly: false,
     async digest(document) {
-      const { normalized, language } = document;
+      const { normalized, language, timeLimit } = document;
       const near = (index: number) => normalized.toSource[index] ?? 0;
-      const layouts = splitArticles(normalized).map((layout) => readArticle(document, layout));
+      const layouts = capArticles(splitArticles(normalized), budget.maxArticles).map((layout) =>
+        readArticle(document, layout),
+      );
+      let tasksLeft = budget.maxTasks;
       const articles = layouts.map(({ article, sentences }) => {
-        const ranked = rankSentences(sentences, language);
+        const ranked = rankSentences(sentences, language, timeLimit);
         const size = sentences.reduce((n, s) => n + measure(s.text, language), 0);
+        const tasks = findTasks(sentences, language, near, timeLimit).slice(0, tasksLeft);
+        tasksLeft -= tasks.length;
         return {
           ...article,
           summary: pickSummary(ranked, language, summaryLimit(size, language, budget)),
           keyPoints: keyPointsOf(ranked, language, budget.keyPoints, near),
-          tasks: findTasks(sentences, language, near),
+          tasks,
         };
       });
       const all = layouts.flatMap((l) => l.sentences);
@@ -63,7 +89,7 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
         articles.length === 1
           ? (articles[0]?.summary ?? '')
           : pickSummary(
-              rankSentences(all, language),
+              rankSentences(all, language, timeLimit),
               language,
               summaryLimit(size, language, budget),
             );
@@ -76,7 +102,46 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
   };
 }
 
-type Budget = { chars: number; words: number; keyPoints: number };
+type Budget = { chars: number; words: number };
+
+/** Every how many iterations a long loop reads the clock: often enough, and nearly free. */
+const CHECK_EVERY = 1024;
+
+/** A function to call once per iteration of a long loop: it checks the time limit now and then. */
+function pacer(timeLimit: TimeLimit, stage: string): () => void {
+  let n = 0;
+  return () => {
+    if (++n % CHECK_EVERY === 0) timeLimit.check(stage);
+  };
+}
+
+/** At most `max` articles: the paragraphs of the ones beyond it go to the last one kept. */
+function capArticles(layouts: ArticleLayout[], max: number): ArticleLayout[] {
+  if (layouts.length <= max) return layouts;
+  const kept = layouts.slice(0, Math.max(1, max));
+  const last = kept[kept.length - 1];
+  if (last) {
+    last.paragraphs = [
+      ...last.paragraphs,
+      ...layouts.slice(kept.length).flatMap((layout) => layout.paragraphs),
+    ];
+  }
+  return kept;
+}
+
+/**
+ * Cuts `text` to at most `max` UTF-16 units, after the last clause punctuation or space in its
+ * second half if there is one (so that what is left still reads as a clause).
+ */
+function cutAt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  for (let i = max - 1; i > max / 2; i--) {
+    if (/[，,；;、：:\s]/u.test(text[i] ?? '')) return text.slice(0, i + 1).trimEnd();
+  }
+  const c = text.charCodeAt(max);
+  // Not between the halves of a surrogate pair.
+  return text.slice(0, c >= 0xdc00 && c <= 0xdfff ? max - 1 : max);
+}
 
 /**
  * Weights of centrality and position in a sentence's score. News and reports put what matters
@@ -93,8 +158,14 @@ function summaryLimit(size: number, language: string, budget: Budget): number {
     : Math.min(budget.words, Math.max(35, Math.round(size * 0.08)));
 }
 
+/**
+ * A text's length as budgets count it: characters for Chinese, else words, and at least one word
+ * for every 10 characters (so that a run without spaces cannot pass for a short text).
+ */
 function measure(text: string, language: string): number {
-  return language === 'zh' ? text.length : text.split(/\s+/).length;
+  return language === 'zh'
+    ? text.length
+    : Math.max(text.split(/\s+/).length, Math.ceil(text.length / 10));
 }
 
 /** An article's sentences with page furniture removed, its title and bylines. */
@@ -103,7 +174,9 @@ function readArticle(document: PreparedDocument, layout: ArticleLayout) {
   const bylines = [...layout.bylines];
   let title = layout.title;
   const sentences: Sentence[] = [];
+  const tick = pacer(document.timeLimit, 'reading sentences');
   for (const raw of splitSentences(normalized.text, layout.paragraphs, language)) {
+    tick();
     let sentence = cleanSentence(raw);
     if (sentence === null) continue;
     if (sentence.byline) bylines.push(sentence.byline);
@@ -138,11 +211,10 @@ function keyPointsOf(
     .filter((r) => r.score > 0 && r.sentence.text.length >= (language === 'zh' ? 12 : 40))
     .slice(0, count)
     .sort((a, b) => a.sentence.start - b.sentence.start)
-    .map(({ sentence }) => ({
-      point: stripEnd(sentence.text),
-      quote: sentence.text,
-      near: near(sentence.start),
-    }));
+    .map(({ sentence }) => {
+      const quote = cutAt(sentence.text, MAX_POINT_LENGTH);
+      return { point: stripEnd(quote), quote, near: near(sentence.start) };
+    });
 }
 
 function stripEnd(text: string): string {
@@ -177,8 +249,12 @@ interface Ranked {
 }
 
 /** Scores sentences by cosine to the centroid (centrality), lead position and paragraph lead. */
-function rankSentences(sentences: Sentence[], language: string): Ranked[] {
-  const vectors = sentences.map((s) => features(s.text));
+function rankSentences(sentences: Sentence[], language: string, timeLimit: TimeLimit): Ranked[] {
+  const tick = pacer(timeLimit, 'ranking sentences');
+  const vectors = sentences.map((s) => {
+    tick();
+    return features(s.text);
+  });
   const centroid = new Map<string, number>();
   for (const v of vectors) for (const [f, n] of v) centroid.set(f, (centroid.get(f) ?? 0) + n);
   let centroidNorm = 0;
@@ -212,6 +288,11 @@ function rankSentences(sentences: Sentence[], language: string): Ranked[] {
     .sort((a, b) => b.score - a.score);
 }
 
+/**
+ * The best-ranked sentences that fit `limit` (characters for Chinese, words otherwise), in
+ * reading order. The best sentence is taken even when it alone is over the limit, cut to it:
+ * text without sentence punctuation would otherwise be summarised by itself.
+ */
 function pickSummary(ranked: Ranked[], language: string, limit: number): string {
   const chosen: Sentence[] = [];
   let used = 0;
@@ -223,10 +304,20 @@ function pickSummary(ranked: Ranked[], language: string, limit: number): string 
     used += n;
     if (used >= limit * 0.8) break;
   }
-  return chosen
+  const summary = chosen
     .sort((a, b) => a.start - b.start)
     .map((s) => s.text)
     .join(language === 'zh' ? '' : ' ');
+  return used > limit ? clip(summary, language, limit) : summary;
+}
+
+/** `text` cut to `limit` characters (Chinese) or words, with an ellipsis to show the cut. */
+function clip(text: string, language: string, limit: number): string {
+  const kept =
+    language === 'zh'
+      ? cutAt(text, limit - 1)
+      : cutAt(text.split(/\s+/).slice(0, limit).join(' '), limit * 10 - 1);
+  return `${stripEnd(kept)}…`;
 }
 
 // --- tasks -----------------------------------------------------------------------------------
@@ -326,9 +417,12 @@ function findTasks(
   sentences: Sentence[],
   language: string,
   near: (index: number) => number,
+  timeLimit: TimeLimit,
 ): DraftTask[] {
   const candidates: Candidate[] = [];
+  const tick = pacer(timeLimit, 'finding tasks');
   for (const sentence of openings(sentences)) {
+    tick();
     for (const { family, level, re, number } of MARKERS) {
       const m = re.exec(sentence.text);
       if (m) {
@@ -361,11 +455,14 @@ function findTasks(
     }
     flush();
   }
-  const sections = items.filter((c) => c.level === 1);
+  const sections = items
+    .filter((c) => c.level === 1)
+    .sort((a, b) => a.sentence.start - b.sentence.start);
   const levels = [...new Set(items.map((c) => c.level))].sort((a, b) => a - b);
   const taskLevel = sections.length > 0 ? (levels.find((l) => l > 1) ?? 1) : levels[0];
+  // The last section opening at or before the item (a binary search: outlines can be long).
   const sectionOf = (c: Candidate) =>
-    sections.filter((s) => s.sentence.start <= c.sentence.start).at(-1);
+    sections[firstIndex(sections, (s) => s.sentence.start > c.sentence.start) - 1];
   const heading = (c: Candidate) => c.sentence.text.slice(c.markerLength);
   const chosen = items.filter(
     (c) =>
@@ -374,15 +471,16 @@ function findTasks(
       !(c !== sectionOf(c) && PREAMBLE.test(heading(sectionOf(c) ?? c).replace(/^.*?、/u, ''))),
   );
   chosen.sort((a, b) => a.sentence.start - b.sentence.start);
-  const tasks = chosen.map((c, i) =>
-    taskFrom(
+  const tasks = chosen.map((c, i) => {
+    tick();
+    return taskFrom(
       c.sentence,
       c.markerLength,
       near,
       itemBody(sentences, c.sentence, chosen[i + 1]?.sentence),
-    ),
-  );
-  if (tasks.length === 0) tasks.push(...verbSeries(sentences, near));
+    );
+  });
+  if (tasks.length === 0) tasks.push(...verbSeries(sentences, near, tick));
   if (tasks.length === 0 && language === 'en') tasks.push(...commitments(sentences, near));
   const seen = new Set<string>();
   return tasks
@@ -437,7 +535,7 @@ function taskFrom(
     const clause = heading.split(/[，,：:]/u)[0] ?? heading;
     if (clause.length >= 4) heading = clause;
   }
-  heading = heading.trim();
+  heading = cutAt(heading.trim(), MAX_TASK_LENGTH).trim();
   const quote = sentence.text.slice(0, markerLength + rest.indexOf(heading) + heading.length);
   return {
     task: stripEnd(heading),
@@ -448,29 +546,56 @@ function taskFrom(
   };
 }
 
-/** An item's text: from its marker up to the next item, within its paragraph (600 chars at most). */
+/** The index of the first element for which `after` holds, in an array ordered so that it holds for a suffix. */
+function firstIndex<T>(items: readonly T[], after: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after(items[mid] as T)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+const ITEM_BODY = 600;
+
+/**
+ * An item's text: from its marker up to the next item, within its paragraph (600 chars at most).
+ * `sentences` are in reading order, so only the few sentences from the item on are read.
+ */
 function itemBody(sentences: Sentence[], item: Sentence, next: Sentence | undefined): string {
-  return sentences
-    .filter(
-      (s) =>
-        s.paragraph === item.paragraph &&
-        s.end > item.start &&
-        (next === undefined || s.start < next.start || next.paragraph !== item.paragraph),
-    )
-    .map((s) => (s.start < item.start ? s.text.slice(item.start - s.start) : s.text))
-    .join('')
-    .slice(0, 600);
+  const parts: string[] = [];
+  let length = 0;
+  for (
+    let i = firstIndex(sentences, (s) => s.end > item.start);
+    i < sentences.length && length < ITEM_BODY;
+    i++
+  ) {
+    const s = sentences[i] as Sentence;
+    if (s.paragraph !== item.paragraph) break;
+    if (next !== undefined && s.start >= next.start && next.paragraph === item.paragraph) break;
+    const part = s.start < item.start ? s.text.slice(item.start - s.start) : s.text;
+    parts.push(part);
+    length += part.length;
+  }
+  return parts.join('').slice(0, ITEM_BODY);
 }
 
 const SERIES_VERBS = ['抓', '要', '将'];
 const SERIES_PREFIX = /^(?:此外|同时|另外|还|并|要|着力|重点|继续|持续|坚持|切实){0,3}$/u;
 
 /** Tasks written as a series of clauses that open with the same verb: 抓干部教育…抓作风建设…. */
-function verbSeries(sentences: Sentence[], near: (i: number) => number): DraftTask[] {
+function verbSeries(
+  sentences: Sentence[],
+  near: (i: number) => number,
+  tick: () => void,
+): DraftTask[] {
   const tasks: DraftTask[] = [];
   for (const verb of SERIES_VERBS) {
     const found: DraftTask[] = [];
     for (const sentence of sentences) {
+      tick();
       const clauses = sentence.text.split(/(?<=[，,；;。！？!?：:])/u);
       let offset = 0;
       for (const clause of clauses) {

@@ -13,6 +13,34 @@ export function isWide(ch: string | undefined): boolean {
 export const SPACE = /[\s\u3000\u00a0\u2000-\u200b\u202f\u205f\ufeff]/;
 export const SPACES = /[\s\u3000\u00a0\u2000-\u200b\u202f\u205f\ufeff]+/g;
 
+/**
+ * {@link SPACE} for one UTF-16 unit, without a regular expression: the loops over every unit of
+ * a document call it millions of times.
+ */
+export function isSpaceCode(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200b) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** The string of the first `length` UTF-16 units of `codes`, read in pieces (call stack size). */
+export function unitsToString(codes: Uint16Array, length: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < length; i += 8192) {
+    parts.push(String.fromCharCode(...codes.subarray(i, Math.min(length, i + 8192))));
+  }
+  return parts.join('');
+}
+
 /** Sentence-final punctuation, CJK and Latin, optionally followed by closing quotes. */
 export const SENTENCE_END = /[。！？!?…；;]["'”’」』）)]*$/;
 
@@ -28,6 +56,38 @@ export function codePointIndex(text: string, index: number): number {
     count++;
   }
   return count;
+}
+
+const CHECKPOINT = 4096;
+
+/**
+ * {@link codePointIndex} for many indexes of one text: the count at every 4,096th unit is taken
+ * once, so a lookup reads at most 4,096 units instead of the whole text before the index.
+ */
+export function codePointCounter(text: string): (index: number) => number {
+  const isLow = (i: number) => {
+    const c = text.charCodeAt(i);
+    return c >= 0xdc00 && c <= 0xdfff;
+  };
+  const isHigh = (i: number) => {
+    const c = text.charCodeAt(i);
+    return c >= 0xd800 && c <= 0xdbff;
+  };
+  // A unit starts a code point unless it is the low half of a pair.
+  const starts = (from: number, to: number) => {
+    let count = 0;
+    for (let i = from; i < to; i++) if (!(isLow(i) && i > 0 && isHigh(i - 1))) count++;
+    return count;
+  };
+  const checkpoints = new Int32Array(Math.floor(text.length / CHECKPOINT) + 1);
+  for (let k = 1; k < checkpoints.length; k++) {
+    checkpoints[k] = (checkpoints[k - 1] ?? 0) + starts((k - 1) * CHECKPOINT, k * CHECKPOINT);
+  }
+  return (index) => {
+    const at = Math.max(0, Math.min(index, text.length));
+    const k = Math.floor(at / CHECKPOINT);
+    return (checkpoints[k] ?? 0) + starts(k * CHECKPOINT, at);
+  };
 }
 
 /**

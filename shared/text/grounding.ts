@@ -1,17 +1,23 @@
 import type { Evidence } from '../contract';
-import { codePointIndex, joinLines, SPACE } from './chars';
+import { codePointCounter, codePointIndex, isSpaceCode, joinLines, unitsToString } from './chars';
 
 /**
  * Folds a UTF-16 unit for matching: full-width ASCII to ASCII, curly quotes to straight ones,
  * Latin letters to lower case. Every fold maps one unit to one unit, so positions survive.
  */
-function fold(ch: string): string {
-  const c = ch.charCodeAt(0);
-  if (c >= 0xff01 && c <= 0xff5e) return String.fromCharCode(c - 0xfee0).toLowerCase();
-  if (ch === '“' || ch === '”' || ch === '„') return '"';
-  if (ch === '‘' || ch === '’') return "'";
-  if (c < 0x80) return ch.toLowerCase();
-  return ch;
+function foldCode(c: number): number {
+  const ascii = c >= 0xff01 && c <= 0xff5e ? c - 0xfee0 : c;
+  if (ascii >= 0x41 && ascii <= 0x5a) return ascii + 0x20;
+  if (ascii < 0x80) return ascii;
+  if (c === 0x201c || c === 0x201d || c === 0x201e) return 0x22;
+  if (c === 0x2018 || c === 0x2019) return 0x27;
+  return c;
+}
+
+function fold(text: string): string {
+  const units = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) units[i] = foldCode(text.charCodeAt(i));
+  return unitsToString(units, units.length);
 }
 
 /** A quote located in the source: UTF-16 range and the evidence for the contract. */
@@ -33,6 +39,7 @@ export class QuoteLocator {
   /** For each unit of `compact`, its UTF-16 index in the source. */
   private readonly toSource: Int32Array;
   private readonly hasSurrogates: boolean;
+  private codePoints: ((index: number) => number) | null = null;
 
   /**
    * @param source the text quotes are looked for in.
@@ -43,25 +50,27 @@ export class QuoteLocator {
     private readonly source: string,
     private readonly raw?: { text: string; start: Int32Array; end: Int32Array },
   ) {
-    const units: string[] = [];
-    const map: number[] = [];
+    const units = new Uint16Array(source.length);
+    const map = new Int32Array(source.length);
+    let length = 0;
     for (let i = 0; i < source.length; i++) {
-      const ch = source[i] ?? '';
-      if (SPACE.test(ch)) continue;
+      const c = source.charCodeAt(i);
+      if (isSpaceCode(c)) continue;
       // A hyphen that ends a line inside a word joins its halves (as normalize reads it): match
       // the word without it. Other line-end hyphens ("Covid-\n19") are kept.
       if (
-        ch === '-' &&
+        c === 0x2d &&
         /[A-Za-z]/.test(source[i - 1] ?? '') &&
         JOINING_HYPHEN.test(source.slice(i, i + 40))
       ) {
         continue;
       }
-      units.push(fold(ch));
-      map.push(i);
+      units[length] = foldCode(c);
+      map[length] = i;
+      length++;
     }
-    this.compact = units.join('');
-    this.toSource = Int32Array.from(map);
+    this.compact = unitsToString(units, length);
+    this.toSource = map.slice(0, length);
     this.hasSurrogates = /[\ud800-\udfff]/.test(raw?.text ?? source);
   }
 
@@ -71,30 +80,47 @@ export class QuoteLocator {
    * Returns null when the quote is not in the source.
    */
   locate(quote: string, near?: number, within?: { from: number; to: number }): Located | null {
-    const needle = Array.from(quote.replace(SPACES_AND_DASH_BREAKS, ''), fold).join('');
+    const needle = fold(quote.replace(SPACES_AND_DASH_BREAKS, ''));
     if (needle.length === 0) return null;
     const target = near ?? within?.from;
-    let best = -1;
-    let bestScore = Number.POSITIVE_INFINITY;
-    for (
-      let at = this.compact.indexOf(needle);
-      at >= 0;
-      at = this.compact.indexOf(needle, at + 1)
-    ) {
-      const from = this.toSource[at] ?? 0;
-      const inside = within !== undefined && from >= within.from && from < within.to;
-      const score = (inside ? 0 : 1e12) + (target === undefined ? 0 : Math.abs(from - target));
-      if (score < bestScore) {
-        best = at;
-        bestScore = score;
-      }
-      if (target === undefined && (within === undefined || inside)) break;
-      if (within !== undefined && from >= within.to && best >= 0 && bestScore < 1e12) break;
-    }
+    const best =
+      target === undefined
+        ? this.compact.indexOf(needle)
+        : within === undefined
+          ? this.nearest(needle, target, 0, this.compact.length)
+          : this.nearestWithin(needle, target, within);
     if (best < 0) return null;
     const from = this.toSource[best] ?? 0;
     const to = (this.toSource[best + needle.length - 1] ?? from) + 1;
     return { from, to, evidence: this.evidence(from, to) };
+  }
+
+  /**
+   * The occurrence of `needle` nearest `target` (a source index) among those starting at compact
+   * indexes [lo, hi), the earlier on a tie; -1 if none. Only the occurrences on either side of the
+   * target are looked for: a quote that repeats all over a long text is not visited everywhere.
+   */
+  private nearest(needle: string, target: number, lo: number, hi: number): number {
+    const split = Math.min(hi, Math.max(lo, lowerBound(this.toSource, target)));
+    const after = this.compact.indexOf(needle, split);
+    const before = split > lo ? this.compact.lastIndexOf(needle, split - 1) : -1;
+    const a = after >= 0 && after < hi ? after : -1;
+    const b = before >= lo ? before : -1;
+    if (a < 0 || b < 0) return a < 0 ? b : a;
+    const distance = (at: number) => Math.abs((this.toSource[at] ?? 0) - target);
+    return distance(b) <= distance(a) ? b : a;
+  }
+
+  /** An occurrence inside `within` if there is one (the nearest `target`), else the nearest. */
+  private nearestWithin(
+    needle: string,
+    target: number,
+    within: { from: number; to: number },
+  ): number {
+    const lo = lowerBound(this.toSource, within.from);
+    const hi = Math.max(lo, lowerBound(this.toSource, within.to));
+    const inside = this.nearest(needle, target, lo, hi);
+    return inside >= 0 ? inside : this.nearest(needle, target, 0, this.compact.length);
   }
 
   /** The evidence for a UTF-16 range of the source: its text with line breaks joined. */
@@ -103,12 +129,25 @@ export class QuoteLocator {
     const text = this.raw?.text ?? this.source;
     const rawFrom = this.raw ? (this.raw.start[from] ?? 0) : from;
     const rawTo = this.raw ? (this.raw.end[to - 1] ?? rawFrom) : to;
-    const start = this.hasSurrogates ? codePointIndex(text, rawFrom) : rawFrom;
+    if (this.hasSurrogates) this.codePoints ??= codePointCounter(text);
+    const start = this.codePoints ? this.codePoints(rawFrom) : rawFrom;
     const end = this.hasSurrogates
       ? start + codePointIndex(text.slice(rawFrom, rawTo), rawTo - rawFrom)
       : rawTo;
     return { quote, start, end };
   }
+}
+
+/** The first index of ascending `values` whose value is at least `target`. */
+function lowerBound(values: Int32Array, target: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((values[mid] ?? 0) < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A hyphen at a line end followed, on the next line, by a lower-case letter. */

@@ -71,6 +71,24 @@ function decodeEntity(entity: string): string | undefined {
   return ENTITIES[entity.toLowerCase()];
 }
 
+const TAG = /^<\/?([a-zA-Z][a-zA-Z0-9-]*)[^>]*>/;
+
+/**
+ * The index of the first match of `re` (global) at or after a position, for positions that
+ * never decrease: the last answer is kept while it is still ahead, so all calls together read
+ * the text once.
+ */
+function nextMatch(text: string, re: RegExp): (from: number) => number {
+  let found = Number.NEGATIVE_INFINITY;
+  return (from) => {
+    if (found !== -1 && found < from) {
+      re.lastIndex = from;
+      found = re.exec(text)?.index ?? -1;
+    }
+    return found;
+  };
+}
+
 /**
  * Reads the visible text of an HTML page: scripts, styles and the head left out (the title
  * kept), block elements as line breaks, entities decoded. Every character keeps the range of the
@@ -81,12 +99,23 @@ export function htmlToText(html: string): HtmlText {
   const starts: number[] = [];
   const ends: number[] = [];
   const emit = (text: string, start: number, end: number) => {
+    if (text.length === 1) {
+      out.push(text);
+      starts.push(start);
+      ends.push(end);
+      return;
+    }
     for (const unit of text.split('')) {
       out.push(unit);
       starts.push(start);
       ends.push(end);
     }
   };
+  // Searches that go on from where the last one ended: looked up again for every tag, they
+  // made a page of many <head> or unclosed tags quadratic.
+  const nextTitle = nextMatch(html, /<title/gi);
+  const nextHeadEnd = nextMatch(html, /<\/head/gi);
+  const nextTagEnd = nextMatch(html, />/g);
   let i = 0;
   let skipping: string | null = null;
   /** A hidden element being skipped, and how deep inside elements of its name the reader is. */
@@ -99,7 +128,9 @@ export function htmlToText(html: string): HtmlText {
         i = close < 0 ? html.length : close + 3;
         continue;
       }
-      const m = /^<\/?([a-zA-Z][a-zA-Z0-9-]*)[^>]*>/.exec(html.slice(i, i + 2000));
+      // A tag ends at the first ">" and is at most 2,000 units long.
+      const gt = nextTagEnd(i);
+      const m = gt >= 0 && gt - i < 2000 ? TAG.exec(html.slice(i, gt + 1)) : null;
       if (!m) {
         if (!skipping && !hidden) emit('<', i, i + 1);
         i++;
@@ -130,8 +161,8 @@ export function htmlToText(html: string): HtmlText {
         emit('\n', i, i);
       } else if (SKIP.test(name) && !closing && !m[0].endsWith('/>')) {
         // The title inside the head is kept: skip only up to it.
-        const titleAt = name === 'head' ? html.toLowerCase().indexOf('<title', i) : -1;
-        const headEnd = html.toLowerCase().indexOf('</head', i);
+        const titleAt = name === 'head' ? nextTitle(i) : -1;
+        const headEnd = nextHeadEnd(i);
         if (titleAt < 0 || (headEnd >= 0 && titleAt > headEnd)) skipping = name;
       } else if (BLOCK.test(name)) {
         emit('\n', i, i);

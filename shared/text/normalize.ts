@@ -1,4 +1,4 @@
-import { isWide, SENTENCE_END, SPACE } from './chars';
+import { isSpaceCode, isWide, SENTENCE_END, unitsToString } from './chars';
 
 /**
  * A normalized document: paragraphs as a reader sees them, hard line breaks inside sentences
@@ -35,8 +35,8 @@ function splitLines(source: string): Line[] {
   const push = (start: number, end: number) => {
     let s = start;
     let e = end;
-    while (s < e && SPACE.test(source[s] ?? '')) s++;
-    while (e > s && SPACE.test(source[e - 1] ?? '')) e--;
+    while (s < e && isSpaceCode(source.charCodeAt(s))) s++;
+    while (e > s && isSpaceCode(source.charCodeAt(e - 1))) e--;
     if (s === e) {
       afterBlank = lines.length > 0;
       return;
@@ -92,30 +92,37 @@ function isParagraphBreak(source: string, prev: Line, next: Line, width: number 
 export function normalize(source: string): Normalized {
   const lines = splitLines(source);
   const width = wrapWidth(lines);
-  const out: string[] = [];
-  const map: number[] = [];
+  // Typed buffers, not arrays of one-character strings: a 10 MB document is millions of units.
+  // Every emitted unit stands for at least one unit of the source, so the source's length is
+  // enough.
+  const out = new Uint16Array(source.length);
+  const map = new Int32Array(source.length + 1);
+  let length = 0;
   const paragraphs: Array<{ start: number; end: number }> = [];
   let paragraphStart = 0;
 
-  const emit = (ch: string, at: number) => {
-    out.push(ch);
-    map.push(at);
+  const emit = (c: number, at: number) => {
+    out[length] = c;
+    map[length] = at;
+    length++;
   };
+  const unit = (at: number) =>
+    at >= 0 && at < length ? String.fromCharCode(out[at] ?? 0) : undefined;
   const appendLine = (line: Line) => {
     let pendingSpace = -1;
     for (let i = line.start; i < line.end; i++) {
-      const ch = source[i] ?? '';
+      const c = source.charCodeAt(i);
       // Control characters (NUL padding, form feeds) carry nothing a reader sees.
-      if (ch < ' ' && ch !== '\t') continue;
-      if (SPACE.test(ch)) {
+      if (c < 0x20 && c !== 0x09) continue;
+      if (isSpaceCode(c)) {
         if (pendingSpace < 0) pendingSpace = i;
         continue;
       }
       if (pendingSpace >= 0) {
-        emit(' ', pendingSpace);
+        emit(0x20, pendingSpace);
         pendingSpace = -1;
       }
-      emit(ch, i);
+      emit(c, i);
     }
   };
 
@@ -123,13 +130,13 @@ export function normalize(source: string): Normalized {
     const prev = index > 0 ? lines[index - 1] : undefined;
     if (prev) {
       if (isParagraphBreak(source, prev, line, width)) {
-        paragraphs.push({ start: paragraphStart, end: out.length });
-        emit('\n', prev.end);
-        paragraphStart = out.length;
+        paragraphs.push({ start: paragraphStart, end: length });
+        emit(0x0a, prev.end);
+        paragraphStart = length;
       } else {
-        const last = out[out.length - 1];
+        const last = unit(length - 1);
         const first = source[line.start];
-        const beforeLast = out[out.length - 2];
+        const beforeLast = unit(length - 2);
         if (
           last === '-' &&
           beforeLast &&
@@ -137,16 +144,19 @@ export function normalize(source: string): Normalized {
           first &&
           /[a-z]/.test(first)
         ) {
-          out.pop();
-          map.pop();
+          length--;
         } else if (!isWide(last) && !isWide(first)) {
-          emit(' ', prev.end);
+          emit(0x20, prev.end);
         }
       }
     }
     appendLine(line);
   });
-  if (lines.length > 0) paragraphs.push({ start: paragraphStart, end: out.length });
-  map.push(source.length);
-  return { text: out.join(''), toSource: Int32Array.from(map), paragraphs };
+  if (lines.length > 0) paragraphs.push({ start: paragraphStart, end: length });
+  map[length] = source.length;
+  return {
+    text: unitsToString(out, length),
+    toSource: map.slice(0, length + 1),
+    paragraphs,
+  };
 }
