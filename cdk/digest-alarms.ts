@@ -13,6 +13,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ErrorCode } from '../shared/contract';
+import type { DeadLetterRecorder } from './dead-letter-recorder';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from './digest-dashboard';
 
 /**
@@ -41,6 +42,8 @@ export interface DigestAlarmsProps {
   fn: IFunction;
   queue: IQueue;
   deadLetters: IQueue;
+  /** Dead letters on their way to `deadLetters` wait in its intake. */
+  recorder: DeadLetterRecorder;
   /** The queue's visibility timeout: the backlog alarm's threshold is set above it. */
   visibilityTimeout: Duration;
   /** Where alarms notify (for example an SNS topic); none leaves them on the console only. */
@@ -105,14 +108,25 @@ export class DigestAlarms extends Construct {
     }
 
     // SQS publishes queue metrics every minute, so a 1-minute period reacts to the first dead
-    // letter (a malformed message goes there at once) within a few minutes.
+    // letter (a malformed message goes there at once) within a few minutes. Dead letters pass
+    // through the recorder's intake in seconds, or stay there while the recorder fails: counted
+    // wherever they are. FILL: an idle queue publishes no data, which must not hide the other.
+    const minute = Duration.minutes(1);
     alarm(
       'DeadLettersNotEmpty',
-      'Messages are in the dead-letter queue: malformed messages, or documents that failed on every receive.',
+      'Messages are in the dead-letter queue (or its intake): malformed messages, or documents that failed on every receive.',
       {
-        metric: props.deadLetters.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: Stats.MAXIMUM,
+        metric: new MathExpression({
+          expression: 'FILL(resting, 0) + intake',
+          usingMetrics: {
+            resting: props.deadLetters.metricApproximateNumberOfMessagesVisible({
+              period: minute,
+              statistic: Stats.MAXIMUM,
+            }),
+            intake: props.recorder.metricIntakeMessages(minute),
+          },
+          period: minute,
+          label: 'dead letters',
         }),
         threshold: 1,
         evaluationPeriods: 1,

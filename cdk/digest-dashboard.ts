@@ -11,6 +11,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { DeadLetterRecorder } from './dead-letter-recorder';
 
 /** The metric namespace the function's Powertools Metrics write. */
 export const METRICS_NAMESPACE = 'ArticleDigest';
@@ -30,7 +31,7 @@ export class DigestDashboard extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { fn: IFunction; queue: IQueue; deadLetters: IQueue },
+    props: { fn: IFunction; queue: IQueue; deadLetters: IQueue; recorder: DeadLetterRecorder },
   ) {
     super(scope, id);
     const period = Duration.minutes(5);
@@ -120,18 +121,24 @@ export class DigestDashboard extends Construct {
             width: 8,
           }),
           new GraphWidget({
-            title: 'Dead-letter queue depth',
+            title: 'Dead letters',
             left: [
               props.deadLetters.metricApproximateNumberOfMessagesVisible({
                 period: Duration.minutes(1),
                 statistic: Stats.MAXIMUM,
+                label: 'in the dead-letter queue',
               }),
+              props.recorder.metricIntakeMessages(Duration.minutes(1)),
             ],
             width: 8,
           }),
           new GraphWidget({
             title: 'Function',
-            left: [props.fn.metricInvocations({ period }), props.fn.metricErrors({ period })],
+            left: [
+              props.fn.metricInvocations({ period }),
+              props.fn.metricErrors({ period }),
+              props.recorder.fn.metricErrors({ period, label: 'dead-letter recorder errors' }),
+            ],
             right: [
               metric('ProcessingTime', 'processing time p90 (ms)', Stats.p(90)),
               props.fn.metricDuration({ period, statistic: Stats.p(90) }),

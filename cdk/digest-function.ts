@@ -50,9 +50,18 @@ function lazyModuleCommands(inputDir: string, outputDir: string): string[] {
  * (cheaper per GB-second than x86 for the same work), an ESM bundle built by the local esbuild
  * (no Docker), minified, without source maps (they slow every cold start), JSON logs kept for a
  * bounded time. The AWS SDK clients are bundled, so the deployed code runs the versions tested.
+ * Memory and timeout are the digest function's; another function passes its own.
  */
+export interface DigestFunctionProps extends NodejsFunctionProps {
+  /**
+   * Ship the LLM engine and the tokenizer as files beside the handler (see `LAZY_MODULES`).
+   * Default true; a function that never loads them leaves them out of its asset.
+   */
+  lazyModules?: boolean;
+}
+
 export class DigestFunction extends NodejsFunction {
-  constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
+  constructor(scope: Construct, id: string, { lazyModules = true, ...props }: DigestFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
     // Its own role, allowed to write to its own log group only (instead of the managed
     // AWSLambdaBasicExecutionRole, which may write to every log group of the account).
@@ -84,7 +93,7 @@ export class DigestFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: lazyModuleCommands,
+          afterBundling: lazyModules ? lazyModuleCommands : () => [],
         },
         ...props.bundling,
       },

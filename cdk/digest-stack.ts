@@ -26,6 +26,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
+import { DeadLetterRecorder } from './dead-letter-recorder';
 import { DigestAlarms } from './digest-alarms';
 import { DigestDashboard } from './digest-dashboard';
 import { DigestFunction, FUNCTION_TIMEOUT } from './digest-function';
@@ -83,12 +84,39 @@ export const LIFECYCLE_DEFAULTS = {
 /** Receives before a message goes to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
-/** Wires the pipeline: bucket → notification → queue (with DLQ) → function → bucket. */
+/**
+ * How the digest function reads the queue, by engine. The handler digests a batch's documents
+ * one after another, and a document may take up to `DOCUMENT_TIME_LIMIT_MS` (4 minutes) of the
+ * function's 5: with the LLM engine only one document surely fits an invocation, and a second
+ * one would be handed back unstarted (a receive spent for nothing) whenever the first is long.
+ * One message per invocation costs no throughput (documents are sequential within an
+ * invocation anyway; `maxConcurrency` bounds the parallel ones) and only Lambda's request
+ * charge, a rounding error beside the LLM's. The offline engine takes well under a second a
+ * document, so it reads ten at a time, after up to 5 seconds of gathering.
+ */
+export const QUEUE_BATCHING = {
+  openai: { batchSize: 1 },
+  extractive: { batchSize: 10, maxBatchingWindow: Duration.seconds(5) },
+} as const;
+
+/**
+ * Wires the pipeline: bucket → notification → queue → function → bucket; a message that fails
+ * on every receive → recorder intake → recorder (error record) → dead-letter queue.
+ */
 export class DigestStack extends Stack {
   /**
    * @throws {Error} when a lifecycle setting (`noncurrentVersionExpirationDays`,
    * `cacheExpirationDays`, `abortIncompleteMultipartUploadDays`) is not a positive whole number.
    */
+  /** The digest function. */
+  readonly fn: DigestFunction;
+  /** The queue S3 notifies. */
+  readonly queue: Queue;
+  /** Where dead letters rest, each with its record, until a redrive. */
+  readonly deadLetters: Queue;
+  /** The intake of dead letters and the function that records them. */
+  readonly recorder: DeadLetterRecorder;
+
   constructor(scope: Construct, id: string, props: DigestStackProps) {
     super(scope, id, props);
     const { inputPrefix, outputPrefix, errorPrefix } = props;
@@ -135,6 +163,7 @@ export class DigestStack extends Stack {
       });
     }
 
+    // Where dead letters rest until a redrive: every one with a record, and never consumed.
     const deadLetters = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -142,9 +171,12 @@ export class DigestStack extends Stack {
     });
     Validations.of(deadLetters).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason: 'This is the dead-letter queue of the Incoming queue.',
+      reason:
+        'This is the dead-letter queue: of the recorder intake, which the Incoming queue dead-letters into.',
     });
+    this.deadLetters = deadLetters;
 
+    const engine = props.openAiSecretName ? 'openai' : 'extractive';
     const fn = new DigestFunction(this, 'Digest', {
       entry: 'functions/digest.ts',
       description: 'Digests articles dropped under the input prefix into JSON.',
@@ -197,6 +229,7 @@ export class DigestStack extends Stack {
         resources: objects(outputPrefix, errorPrefix),
       }),
     );
+    this.fn = fn;
     // The nag finding names the bucket as it appears in the policy: by logical ID when created
     // here, by name when imported.
     const bucketInPolicy =
@@ -211,7 +244,8 @@ export class DigestStack extends Stack {
     }
 
     // A message that is not an S3 notification can never succeed: the function sends it
-    // straight to the dead-letter queue and acknowledges it, instead of five receives.
+    // straight to the dead-letter queue and acknowledges it, instead of five receives. It names
+    // no document, so it needs no record and skips the recorder.
     fn.addEnvironment('DEAD_LETTER_QUEUE_URL', deadLetters.queueUrl);
     Grant.addToPrincipal({
       grantee: fn,
@@ -232,14 +266,28 @@ export class DigestStack extends Stack {
       });
     }
 
+    // A message that failed on every receive goes through the recorder, which writes the error
+    // record a killed function could not, and then rests in the dead-letter queue.
+    const recorder = new DeadLetterRecorder(this, 'DeadLetterRecorder', {
+      bucket,
+      bucketInPolicy,
+      inputPrefix,
+      outputPrefix,
+      errorPrefix,
+      cachePrefix,
+      deadLetters,
+    });
+    this.recorder = recorder;
+
     const visibilityTimeout = Duration.seconds(FUNCTION_TIMEOUT.toSeconds() * 6);
     const queue = new Queue(this, 'Incoming', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // At least six times the function timeout, as Lambda's SQS integration recommends.
       visibilityTimeout,
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
+      deadLetterQueue: { queue: recorder.intake, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
+    this.queue = queue;
     bucket.addEventNotification(EventType.OBJECT_CREATED, new QueueFromOwnBucket(queue), {
       prefix: inputPrefix,
     });
@@ -255,8 +303,7 @@ export class DigestStack extends Stack {
     }
     fn.addEventSource(
       new SqsEventSource(queue, {
-        batchSize: 5,
-        maxBatchingWindow: Duration.seconds(5),
+        ...QUEUE_BATCHING[engine],
         reportBatchItemFailures: true,
         maxConcurrency: props.maxConcurrency ?? 5,
       }),
@@ -273,15 +320,24 @@ export class DigestStack extends Stack {
           'Alarm notifications carry no document data; CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer key adds cost to every install.',
       });
     }
-    new DigestAlarms(this, 'Alarm', { fn, queue, deadLetters, visibilityTimeout, actions });
-    new DigestDashboard(this, 'Dashboard', { fn, queue, deadLetters });
+    new DigestAlarms(this, 'Alarm', {
+      fn,
+      queue,
+      deadLetters,
+      recorder,
+      visibilityTimeout,
+      actions,
+    });
+    new DigestDashboard(this, 'Dashboard', { fn, queue, deadLetters, recorder });
 
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'InputPrefix', { value: inputPrefix });
     new CfnOutput(this, 'OutputPrefix', { value: outputPrefix });
     new CfnOutput(this, 'ErrorPrefix', { value: errorPrefix });
     new CfnOutput(this, 'QueueUrl', { value: queue.queueUrl });
+    new CfnOutput(this, 'QueueArn', { value: queue.queueArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueArn', { value: deadLetters.queueArn });
     new CfnOutput(this, 'FunctionName', { value: fn.functionName });
   }
 }

@@ -1,14 +1,26 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { synthApp } from '../support/synth';
+import { logicalIdOf, synthApp } from '../support/synth';
+
+interface MetricDataQuery {
+  Id?: string;
+  Expression?: string;
+  Period?: number;
+  ReturnData?: boolean;
+  MetricStat?: {
+    Metric: { Namespace: string; MetricName: string; Dimensions?: { Value: unknown }[] };
+    Period: number;
+    Stat: string;
+  };
+}
 
 interface AlarmProperties {
   AlarmDescription?: string;
   MetricName?: string;
   Namespace?: string;
   Dimensions?: { Name: string; Value: unknown }[];
-  Metrics?: { Expression?: string; Period?: number; ReturnData?: boolean }[];
+  Metrics?: MetricDataQuery[];
   Statistic?: string;
   Period?: number;
   Threshold: number;
@@ -59,8 +71,35 @@ function evaluate(alarm: AlarmProperties, perMinute: (number | undefined)[]): bo
   );
 }
 
+/**
+ * The value of an alarm's metric math at one moment, for expressions of sums and `FILL(id, 0)`
+ * terms, as CloudWatch computes it: a term without data makes the sum missing unless filled.
+ * `value` gives each metric's datapoint (undefined: no data).
+ */
+function evaluateMath(
+  queries: MetricDataQuery[],
+  value: (stat: NonNullable<MetricDataQuery['MetricStat']>) => number | undefined,
+): number | undefined {
+  const byId = new Map(queries.map((q) => [q.Id, q]));
+  const of = (query: MetricDataQuery | undefined): number | undefined => {
+    if (query?.MetricStat) return value(query.MetricStat);
+    if (!query?.Expression) throw new Error(`no query ${JSON.stringify(query)}`);
+    let sum: number | undefined = 0;
+    for (const term of query.Expression.split('+').map((t) => t.trim())) {
+      const fill = /^FILL\((\w+), 0\)$/.exec(term);
+      const id = fill ? fill[1] : term;
+      if (!/^\w+$/.test(id ?? '')) throw new Error(`cannot evaluate ${query.Expression}`);
+      const termValue = of(byId.get(id)) ?? (fill ? 0 : undefined);
+      sum = sum === undefined || termValue === undefined ? undefined : sum + termValue;
+    }
+    return sum;
+  };
+  return of(queries.find((q) => q.ReturnData));
+}
+
 describe('DigestAlarms', () => {
   let alarms: AlarmProperties[];
+  let queueIds: { deadLetters: string; intake: string };
   const find = (word: string) => {
     const found = alarms.filter((a) => a.AlarmDescription?.includes(word));
     expect(found).toHaveLength(1);
@@ -68,7 +107,12 @@ describe('DigestAlarms', () => {
   };
 
   beforeAll(() => {
-    const template = Template.fromStack(synthApp({}, { bundle: false }).stack);
+    const { stack } = synthApp({}, { bundle: false });
+    const template = Template.fromStack(stack);
+    queueIds = {
+      deadLetters: logicalIdOf(stack, stack.deadLetters),
+      intake: logicalIdOf(stack, stack.recorder.intake),
+    };
     alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
       (a) => (a as { Properties: AlarmProperties }).Properties,
     );
@@ -150,17 +194,46 @@ describe('DigestAlarms', () => {
     }
   });
 
-  it('alarms on the first dead letter with a 1-minute period', () => {
+  it('alarms on the first dead letter with a 1-minute period, in the dead-letter queue or its intake', () => {
     const alarm = find('dead-letter queue');
     expect(alarm).toMatchObject({
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Statistic: 'Maximum',
-      Period: 60,
       Threshold: 1,
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+    const stats = (alarm.Metrics ?? []).flatMap((q) => (q.MetricStat ? [q.MetricStat] : []));
+    for (const stat of stats) {
+      expect(stat).toMatchObject({ Period: 60, Stat: 'Maximum' });
+      expect(stat.Metric.Namespace).toBe('AWS/SQS');
+    }
+    /** One minute's datapoints: messages by queue and metric; a queue left out published none. */
+    const at = (data: Record<string, number>) =>
+      evaluateMath(alarm.Metrics ?? [], (stat) => {
+        const queue = JSON.stringify(stat.Metric.Dimensions?.[0]?.Value).match(
+          /"(\w+)","QueueName"/,
+        )?.[1];
+        const name =
+          queue === queueIds.deadLetters
+            ? 'deadLetters'
+            : queue === queueIds.intake
+              ? 'intake'
+              : queue;
+        return data[`${name} ${stat.Metric.MetricName}`];
+      });
+    const fires = (data: Record<string, number>) => (at(data) ?? 0) >= alarm.Threshold;
+    // Resting in the dead-letter queue, the intake idle (no data published).
+    expect(fires({ 'deadLetters ApproximateNumberOfMessagesVisible': 1 })).toBe(true);
+    // Held by a failing recorder, the dead-letter queue idle.
+    expect(fires({ 'intake ApproximateNumberOfMessagesNotVisible': 1 })).toBe(true);
+    expect(fires({ 'intake ApproximateNumberOfMessagesVisible': 2 })).toBe(true);
+    expect(
+      fires({
+        'deadLetters ApproximateNumberOfMessagesVisible': 0,
+        'intake ApproximateNumberOfMessagesVisible': 0,
+        'intake ApproximateNumberOfMessagesNotVisible': 0,
+      }),
+    ).toBe(false);
+    expect(fires({})).toBe(false);
   });
 
   it('alarms on backlog age above the visibility timeout plus one run, so one retry stays quiet', () => {

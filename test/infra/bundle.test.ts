@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalQueue } from '../../cli/local-queue';
 import { LOCAL_CREDENTIALS, type LocalS3, startLocalS3 } from '../../cli/local-s3';
 import { encodeEventKey } from '../../shared/keys';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { SAMPLE_004, sampleBytes } from '../support/fixtures';
-import { functionAssetDir, synthApp } from '../support/synth';
+import { assetDirOf, functionAssetDir, synthApp } from '../support/synth';
 
 const run = promisify(execFile);
 
@@ -19,11 +20,14 @@ const run = promisify(execFile);
  */
 describe('bundled handler from the cloud assembly', () => {
   let asset: string;
+  let recorderAsset: string;
   let s3: LocalS3;
   let llm: FakeOpenAi;
 
   beforeAll(async () => {
-    asset = functionAssetDir(synthApp().assembly.directory);
+    const synthesized = synthApp();
+    asset = functionAssetDir(synthesized.assembly.directory);
+    recorderAsset = assetDirOf(synthesized, synthesized.stack.recorder.fn);
     s3 = await startLocalS3({ bucket: 'bundle-test' });
     llm = await startFakeOpenAi();
   });
@@ -31,6 +35,30 @@ describe('bundled handler from the cloud assembly', () => {
     await s3.close();
     await llm.close();
   });
+
+  /** Runs a bundled handler on `event` in a fresh Node process; resolves with its stdout. */
+  async function runBundled(dir: string, event: unknown, env: Record<string, string>) {
+    const driver = join(dir, '..', `driver-${process.pid}-${dir.slice(-8)}.mjs`);
+    writeFileSync(
+      driver,
+      `const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});\nconsole.log('RESULT ' + JSON.stringify(await handler(JSON.parse(process.argv[2]))));\n`,
+    );
+    const { stdout } = await run(process.execPath, [driver, JSON.stringify(event)], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        S3_ENDPOINT: s3.endpoint,
+        INPUT_PREFIX: 'incoming/',
+        OUTPUT_PREFIX: 'digests/',
+        ERROR_PREFIX: 'errors/',
+        ...env,
+      },
+    });
+    return { stdout, result: JSON.parse(/^RESULT (.*)$/m.exec(stdout)?.[1] ?? 'null') };
+  }
 
   async function invoke(key: string, env: Record<string, string>) {
     await s3.client.send(
@@ -72,26 +100,7 @@ describe('bundled handler from the cloud assembly', () => {
         },
       ],
     };
-    const driver = join(asset, '..', `driver-${process.pid}.mjs`);
-    writeFileSync(
-      driver,
-      `const { handler } = await import(${JSON.stringify(join(asset, 'index.mjs'))});\nconsole.log('RESULT ' + JSON.stringify(await handler(JSON.parse(process.argv[2]))));\n`,
-    );
-    const { stdout } = await run(process.execPath, [driver, JSON.stringify(event)], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        S3_ENDPOINT: s3.endpoint,
-        INPUT_PREFIX: 'incoming/',
-        OUTPUT_PREFIX: 'digests/',
-        ERROR_PREFIX: 'errors/',
-        ...env,
-      },
-    });
-    const result = JSON.parse(/^RESULT (.*)$/m.exec(stdout)?.[1] ?? 'null');
+    const { stdout, result } = await runBundled(asset, event, env);
     const out = await s3.client.send(
       new GetObjectCommand({
         Bucket: s3.bucket,
@@ -119,5 +128,46 @@ describe('bundled handler from the cloud assembly', () => {
     expect(digest.engine.name).toBe('openai');
     expect(digest.usage.llmCalls).toBe(1);
     expect(llm.requests).toHaveLength(1);
+  });
+
+  it('records a dead letter with the bundled recorder, which ships without the LLM engine', async () => {
+    expect(existsSync(join(recorderAsset, 'llm-engine.mjs'))).toBe(false);
+    const key = 'incoming/killed.txt';
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: sampleBytes(SAMPLE_004) }),
+    );
+    const parked: string[] = [];
+    const queue = await startLocalQueue(async (event) => {
+      for (const record of event.Records) parked.push(record.body);
+    });
+    try {
+      const body = JSON.stringify({
+        Records: [
+          {
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: { bucket: { name: s3.bucket }, object: { key: encodeEventKey(key) } },
+          },
+        ],
+      });
+      const event = {
+        Records: [{ messageId: 'dead', body, eventSource: 'aws:sqs', messageAttributes: {} }],
+      };
+      const { result, stdout } = await runBundled(recorderAsset, event, {
+        CACHE_PREFIX: 'cache/',
+        DEAD_LETTER_QUEUE_URL: queue.url,
+      });
+      expect(result).toEqual({ batchItemFailures: [] });
+      const record = await s3.client.send(
+        new GetObjectCommand({ Bucket: s3.bucket, Key: 'errors/killed.txt.json' }),
+      );
+      expect(JSON.parse((await record.Body?.transformToString()) ?? '{}').error.code).toBe(
+        'internal',
+      );
+      expect(parked).toEqual([body]);
+      expect(stdout).toContain('"DocumentsRejected"');
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthApp } from '../support/synth';
+import type { DigestStack } from '../../cdk/digest-stack';
+import { logicalIdOf, synthApp } from '../support/synth';
 
 const README = new URL('../../README.md', import.meta.url);
-const MARKER = '<!-- least-privilege table: checked against the template by';
+/** The line before each role's table in the README. */
+const MARKERS = {
+  digest: '<!-- least-privilege table: checked against the template by',
+  recorder: '<!-- least-privilege table (dead-letter recorder): checked against the template by',
+};
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 interface Statement {
@@ -25,16 +31,24 @@ const condition = (operator: string, key: string, values: string[]) =>
   `${operator} ${key} ${values.slice().sort().join(' ')}`;
 
 /**
- * The function role's permissions as readable strings: resources of this stack by what they are
- * (`<bucket>`, `<queue>`, `<dead-letter queue>`, `<log group>`), pseudo parameters as
- * `<partition>`, `<region>`, `<account>`.
+ * A function role's permissions as readable strings: resources of this stack by what they are
+ * (`<bucket>`, `<queue>`, `<dead-letter intake>`, `<dead-letter queue>`, `<log group>`: the
+ * function's own), pseudo parameters as `<partition>`, `<region>`, `<account>`.
  */
-function templateGrants(template: Template): { grants: Grant[]; managed: unknown } {
+function templateGrants(
+  stack: DigestStack,
+  fnConstruct: IConstruct,
+): { grants: Grant[]; managed: unknown } {
+  const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<
     string,
     { Type: string; Properties?: Record<string, Json> }
   >;
-  const queueWithDlq = Object.values(resources).find((r) => r.Properties?.RedrivePolicy);
+  const queues: Record<string, string> = {
+    [logicalIdOf(stack, stack.queue)]: '<queue>',
+    [logicalIdOf(stack, stack.recorder.intake)]: '<dead-letter intake>',
+    [logicalIdOf(stack, stack.deadLetters)]: '<dead-letter queue>',
+  };
   const label = (id: string): string => {
     const resource = resources[id];
     switch (resource?.Type) {
@@ -43,7 +57,8 @@ function templateGrants(template: Template): { grants: Grant[]; managed: unknown
       case 'AWS::Logs::LogGroup':
         return '<log group>';
       case 'AWS::SQS::Queue':
-        return resource === queueWithDlq ? '<queue>' : '<dead-letter queue>';
+        if (queues[id]) return queues[id];
+        throw new Error(`no label for the queue ${id}`);
       default:
         throw new Error(`no label for ${id} (${resource?.Type})`);
     }
@@ -66,10 +81,10 @@ function templateGrants(template: Template): { grants: Grant[]; managed: unknown
     throw new Error(`cannot render ${JSON.stringify(value)}`);
   };
 
-  const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
-    (r) => r.Properties.Handler === 'index.handler',
-  ) as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } } | undefined;
-  if (!fn) throw new Error('no digest function in the template');
+  const fn = resources[logicalIdOf(stack, fnConstruct)] as unknown as
+    | { Properties: { Role: { 'Fn::GetAtt': [string, string] } } }
+    | undefined;
+  if (!fn) throw new Error(`no ${fnConstruct.node.path} in the template`);
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
   const role = resources[roleId]?.Properties ?? {};
   const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
@@ -99,10 +114,10 @@ function templateGrants(template: Template): { grants: Grant[]; managed: unknown
   };
 }
 
-/** The permissions the README's table states: every action on every resource of its row. */
-function readmeGrants(readme: string): Grant[] {
-  const start = readme.indexOf(MARKER);
-  if (start < 0) throw new Error(`README has no line starting with ${MARKER}`);
+/** The permissions a README table states: every action on every resource of its row. */
+function readmeGrants(readme: string, marker: string): Grant[] {
+  const start = readme.indexOf(marker);
+  if (start < 0) throw new Error(`README has no line starting with ${marker}`);
   const lines = readme.slice(start).split('\n').slice(1);
   const end = lines.findIndex((line) => !line.startsWith('|'));
   const rows = lines.slice(2, end < 0 ? undefined : end); // after the header and separator
@@ -144,31 +159,49 @@ function tableRows(grants: Grant[]): string {
     .join('\n');
 }
 
-describe('README least-privilege table', () => {
-  let fromTemplate: ReturnType<typeof templateGrants>;
+describe('README least-privilege tables', () => {
+  let digest: ReturnType<typeof templateGrants>;
+  let recorder: ReturnType<typeof templateGrants>;
 
   beforeAll(() => {
     // The README's example secret name, so that its row reads as a reader will see it.
     const { stack } = synthApp({ openAiSecretName: 'article-digest/openai' }, { bundle: false });
-    fromTemplate = templateGrants(Template.fromStack(stack));
+    digest = templateGrants(stack, stack.fn);
+    recorder = templateGrants(stack, stack.recorder.fn);
   });
 
-  it('lists exactly the permissions of the function role in the template', () => {
-    const stated = readmeGrants(readFileSync(README, 'utf8'));
+  it('lists exactly the permissions of the digest function role in the template', () => {
+    const stated = readmeGrants(readFileSync(README, 'utf8'), MARKERS.digest);
     expect(
       stated,
-      `README table out of date; rows from the template:\n${tableRows(fromTemplate.grants)}`,
-    ).toEqual(fromTemplate.grants);
+      `README table out of date; rows from the template:\n${tableRows(digest.grants)}`,
+    ).toEqual(digest.grants);
   });
 
-  it('gives the role no managed or inline policy beside the listed ones', () => {
-    expect(fromTemplate.managed).toEqual({ managedPolicies: undefined, inlinePolicies: undefined });
+  it('lists exactly the permissions of the dead-letter recorder role in the template', () => {
+    const stated = readmeGrants(readFileSync(README, 'utf8'), MARKERS.recorder);
+    expect(
+      stated,
+      `README table out of date; rows from the template:\n${tableRows(recorder.grants)}`,
+    ).toEqual(recorder.grants);
+  });
+
+  it('gives the roles no managed or inline policy beside the listed ones', () => {
+    for (const role of [digest, recorder]) {
+      expect(role.managed).toEqual({ managedPolicies: undefined, inlinePolicies: undefined });
+    }
   });
 
   it('reads a stale table as stale', () => {
     const readme = readFileSync(README, 'utf8');
     const stale = readme.replace('`<bucket>/digests/*` `<bucket>/cache/*` |', '|');
     expect(stale).not.toBe(readme);
-    expect(readmeGrants(stale)).not.toEqual(fromTemplate.grants);
+    expect(readmeGrants(stale, MARKERS.digest)).not.toEqual(digest.grants);
+    const staleRecorder = readme.replace(
+      /(least-privilege table \(dead-letter recorder\)[\s\S]*?)\| `s3:PutObject` `s3:DeleteObject` \|/,
+      '$1| `s3:PutObject` |',
+    );
+    expect(staleRecorder).not.toBe(readme);
+    expect(readmeGrants(staleRecorder, MARKERS.recorder)).not.toEqual(recorder.grants);
   });
 });

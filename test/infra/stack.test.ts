@@ -3,38 +3,66 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { INTAKE_MAX_RECEIVE_COUNT, RECORDER_TIMEOUT } from '../../cdk/dead-letter-recorder';
 import { DigestStack } from '../../cdk/digest-stack';
-import { DEFAULT_PROPS, synthApp } from '../support/synth';
+import { DEFAULT_PROPS, logicalIdOf, synthApp } from '../support/synth';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 describe('DigestStack', () => {
+  let stack: DigestStack;
   let template: Template;
+  let withKeyStack: DigestStack;
   let withKey: Template;
+  /** Logical IDs of the stack's own resources (the same in every synthesis of these props). */
+  let ids: Record<'fn' | 'recorder' | 'queue' | 'intake' | 'deadLetters', string>;
 
   beforeAll(() => {
     // Bundling is left to bundle.test.ts: these tests read the template only.
-    template = Template.fromStack(synthApp({}, { bundle: false }).stack);
-    withKey = Template.fromStack(
-      synthApp(
-        { openAiSecretName: 'digest/openai', alarmEmail: 'ops@example.com' },
-        { bundle: false },
-      ).stack,
-    );
+    stack = synthApp({}, { bundle: false }).stack;
+    template = Template.fromStack(stack);
+    withKeyStack = synthApp(
+      { openAiSecretName: 'digest/openai', alarmEmail: 'ops@example.com' },
+      { bundle: false },
+    ).stack;
+    withKey = Template.fromStack(withKeyStack);
+    ids = {
+      fn: logicalIdOf(stack, stack.fn),
+      recorder: logicalIdOf(stack, stack.recorder.fn),
+      queue: logicalIdOf(stack, stack.queue),
+      intake: logicalIdOf(stack, stack.recorder.intake),
+      deadLetters: logicalIdOf(stack, stack.deadLetters),
+    };
   });
 
   type Policy = { Properties: { PolicyDocument: { Statement: Statement[] }; Roles: unknown[] } };
-  /** The statements of the digest function's role (not those of CDK's deploy-time helpers). */
-  const policyStatements = (t: Template): Statement[] => {
-    const fn = Object.values(t.findResources('AWS::Lambda::Function')).find(
-      (f) => (f as { Properties: { Handler?: string } }).Properties.Handler === 'index.handler',
-    ) as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } };
-    const role = { Ref: fn.Properties.Role['Fn::GetAtt'][0] };
+  type FunctionResource = {
+    Properties: {
+      Role: { 'Fn::GetAtt': [string, string] };
+      Timeout?: number;
+      MemorySize?: number;
+      Environment: { Variables: Record<string, unknown> };
+    };
+  };
+  const functionOf = (t: Template, id: string) =>
+    t.findResources('AWS::Lambda::Function')[id] as FunctionResource;
+  /** The statements of a function's role (by default the digest function's). */
+  const policyStatements = (t: Template, id = ids.fn): Statement[] => {
+    const role = { Ref: functionOf(t, id).Properties.Role['Fn::GetAtt'][0] };
     return Object.values(t.findResources('AWS::IAM::Policy'))
       .map((p) => (p as Policy).Properties)
       .filter((p) => JSON.stringify(p.Roles) === JSON.stringify([role]))
       .flatMap((p) => p.PolicyDocument.Statement);
   };
+  const queueOf = (id: string) =>
+    template.findResources('AWS::SQS::Queue')[id] as {
+      Properties: {
+        VisibilityTimeout?: number;
+        MessageRetentionPeriod?: number;
+        RedrivePolicy?: { deadLetterTargetArn: unknown; maxReceiveCount: number };
+      };
+    };
+  const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
   const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
   it('creates a private, encrypted, versioned bucket that requires TLS', () => {
@@ -149,23 +177,125 @@ describe('DigestStack', () => {
     expect(s3Grants).toHaveLength(1);
   });
 
-  it('redrives failed messages to a dead-letter queue, with a visibility timeout of 6x the function timeout', () => {
-    const fnTimeout = Object.values(template.findResources('AWS::Lambda::Function'))
-      .map((f) => (f as { Properties: { Timeout?: number; Handler?: string } }).Properties)
-      .find((p) => p.Handler === 'index.handler')?.Timeout;
-    expect(fnTimeout).toBe(300);
-    template.hasResourceProperties('AWS::SQS::Queue', {
+  it('dead-letters after 5 receives through the recorder intake into the dead-letter queue, with visibility timeouts of 6x each consumer timeout', () => {
+    expect(functionOf(template, ids.fn).Properties.Timeout).toBe(300);
+    expect(queueOf(ids.queue).Properties).toMatchObject({
       VisibilityTimeout: 1800,
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
-      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: arnOf(ids.intake), maxReceiveCount: 5 },
+    });
+    const recorderTimeout = functionOf(template, ids.recorder).Properties.Timeout;
+    expect(recorderTimeout).toBe(RECORDER_TIMEOUT.toSeconds());
+    // A recorder failing for good still leaves every message in the dead-letter queue.
+    expect(queueOf(ids.intake).Properties).toMatchObject({
+      VisibilityTimeout: 6 * (recorderTimeout ?? 0),
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      RedrivePolicy: {
+        deadLetterTargetArn: arnOf(ids.deadLetters),
+        maxReceiveCount: INTAKE_MAX_RECEIVE_COUNT,
+      },
+    });
+    expect(queueOf(ids.deadLetters).Properties).toMatchObject({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    expect(queueOf(ids.deadLetters).Properties.RedrivePolicy).toBeUndefined();
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  it('never consumes the dead-letter queue, so its messages stay for a redrive', () => {
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map(
+      (m) => (m as { Properties: { EventSourceArn: unknown } }).Properties.EventSourceArn,
+    );
+    expect(mappings).toEqual(expect.arrayContaining([arnOf(ids.queue), arnOf(ids.intake)]));
+    expect(mappings).toHaveLength(2);
+    const receivers = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => (p as Policy).Properties.PolicyDocument.Statement)
+      .filter((st) => JSON.stringify(st.Resource).includes(`"${ids.deadLetters}"`))
+      .flatMap(actionsOf);
+    expect(receivers).toEqual(['sqs:SendMessage', 'sqs:SendMessage']);
+  });
+
+  it('reads the queue one message at a time with the LLM engine, ten with the offline engine', () => {
+    const mappingOf = (t: Template, id: string) =>
+      Object.values(t.findResources('AWS::Lambda::EventSourceMapping'))
+        .map((m) => (m as { Properties: Record<string, unknown> }).Properties)
+        .find((p) => JSON.stringify(p.FunctionName) === JSON.stringify({ Ref: id }));
+    expect(mappingOf(withKey, logicalIdOf(withKeyStack, withKeyStack.fn))).toEqual(
+      expect.objectContaining({
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 5 },
+      }),
+    );
+    expect(
+      mappingOf(withKey, logicalIdOf(withKeyStack, withKeyStack.fn))
+        ?.MaximumBatchingWindowInSeconds,
+    ).toBeUndefined();
+    expect(mappingOf(template, ids.fn)).toEqual(
+      expect.objectContaining({
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 5 },
+      }),
+    );
+    expect(mappingOf(template, ids.recorder)).toEqual(
+      expect.objectContaining({
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      }),
+    );
+  });
+
+  it('lets the recorder read digests and error records (404 when missing), write and remove error records, and send to the dead-letter queue only', () => {
+    const statements = policyStatements(template, ids.recorder);
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+    }
+    const byAction = Object.fromEntries(
+      statements
+        .filter((st) => actionsOf(st).some((a) => !a.startsWith('logs:')))
+        .flatMap((st) =>
+          actionsOf(st).map((a) => [
+            a,
+            JSON.stringify({ resource: st.Resource, condition: st.Condition ?? null }),
+          ]),
+        ),
+    );
+    const [bucket = ''] = Object.keys(template.findResources('AWS::S3::Bucket'));
+    const objects = (...prefixes: string[]) => {
+      const arns = prefixes.map((p) => ({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${p}/*`]],
+      }));
+      return arns.length === 1 ? arns[0] : arns;
+    };
+    const expected = (resource: unknown, condition: unknown = null) =>
+      JSON.stringify({ resource, condition });
+    expect(byAction).toEqual({
+      's3:GetObject': expected(objects('digests', 'errors')),
+      's3:ListBucket': expected(arnOf(bucket), {
+        StringLike: { 's3:prefix': ['digests/*', 'errors/*'] },
+      }),
+      's3:PutObject': expected(objects('errors')),
+      's3:DeleteObject': expected(objects('errors')),
+      'sqs:SendMessage': expected(arnOf(ids.deadLetters)),
+      'sqs:ReceiveMessage': expected(arnOf(ids.intake)),
+      'sqs:ChangeMessageVisibility': expected(arnOf(ids.intake)),
+      'sqs:GetQueueUrl': expected(arnOf(ids.intake)),
+      'sqs:DeleteMessage': expected(arnOf(ids.intake)),
+      'sqs:GetQueueAttributes': expected(arnOf(ids.intake)),
     });
   });
 
-  it('consumes the queue with partial batch responses and capped concurrency', () => {
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 5 },
-      BatchSize: 5,
+  it('runs the recorder small, with the prefixes and the dead-letter queue URL beside its grant', () => {
+    const recorder = functionOf(template, ids.recorder).Properties;
+    expect(recorder.MemorySize).toBe(256);
+    expect(recorder.Environment.Variables).toEqual({
+      INPUT_PREFIX: 'incoming/',
+      OUTPUT_PREFIX: 'digests/',
+      ERROR_PREFIX: 'errors/',
+      CACHE_PREFIX: 'cache/',
+      DEAD_LETTER_QUEUE_URL: { Ref: ids.deadLetters },
     });
   });
 
@@ -226,15 +356,9 @@ describe('DigestStack', () => {
     );
     expect(sends).toHaveLength(1);
     expect(actionsOf(sends[0] as Statement)).toEqual(['sqs:SendMessage']);
-    const deadLetters = Object.keys(template.findResources('AWS::SQS::Queue')).find(
-      (id) => !JSON.stringify(template.findResources('AWS::SQS::Queue')[id]).includes('Redrive'),
-    );
-    expect(sends[0]?.Resource).toEqual({ 'Fn::GetAtt': [deadLetters, 'Arn'] });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Handler: 'index.handler',
-      Environment: {
-        Variables: Match.objectLike({ DEAD_LETTER_QUEUE_URL: { Ref: deadLetters } }),
-      },
+    expect(sends[0]?.Resource).toEqual(arnOf(ids.deadLetters));
+    expect(functionOf(template, ids.fn).Properties.Environment.Variables).toMatchObject({
+      DEAD_LETTER_QUEUE_URL: { Ref: ids.deadLetters },
     });
   });
 
@@ -248,9 +372,7 @@ describe('DigestStack', () => {
         }),
       },
     });
-    const fn = Object.values(withKey.findResources('AWS::Lambda::Function')).find(
-      (f) => (f as { Properties: { Handler?: string } }).Properties.Handler === 'index.handler',
-    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const fn = functionOf(withKey, logicalIdOf(withKeyStack, withKeyStack.fn));
     expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('OPENAI_API_KEY');
     const secretRead = policyStatements(withKey).find((s) =>
       actionsOf(s).includes('secretsmanager:GetSecretValue'),
@@ -296,14 +418,16 @@ describe('DigestStack', () => {
     }
   });
 
-  it('exports the bucket, prefixes and queue URLs', () => {
+  it('exports the bucket, prefixes, and the queue URLs and ARNs a redrive needs', () => {
     for (const name of [
       'BucketName',
       'InputPrefix',
       'OutputPrefix',
       'ErrorPrefix',
       'QueueUrl',
+      'QueueArn',
       'DeadLetterQueueUrl',
+      'DeadLetterQueueArn',
     ]) {
       template.hasOutput(name, Match.anyValue());
     }

@@ -1,0 +1,50 @@
+/**
+ * Lambda entry point of the dead-letter recorder: SQS messages that failed on every receive of
+ * the digest queue. Configuration and clients are set up once per container.
+ */
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ConfigError, parseConfig } from '../shared/config';
+import { createDeadLetterRecorder, recorderMetrics } from '../shared/dead-letters';
+import { createJsonLog } from '../shared/log';
+import { createSqsDeadLetterQueue } from '../shared/queue';
+import { createS3Store } from '../shared/store';
+
+const logger = createJsonLog('article-digest-dead-letters', (line) =>
+  process.stdout.write(`${line}\n`),
+);
+// The digest function's namespace and service: alarms and dashboard count both functions' records.
+const metrics = new Metrics({ namespace: 'ArticleDigest', serviceName: 'article-digest' });
+
+const config = parseConfig(process.env);
+const credentials = config.credentials;
+if (!credentials)
+  throw new ConfigError('No AWS credentials in the environment (AWS_ACCESS_KEY_ID).');
+if (!config.deadLetterQueueUrl)
+  throw new ConfigError('DEAD_LETTER_QUEUE_URL is required: dead letters are passed on there.');
+
+const handle = createDeadLetterRecorder({
+  store: createS3Store({ ...config.s3, credentials }),
+  settings: config.pipeline,
+  deadLetters: createSqsDeadLetterQueue({
+    queueUrl: config.deadLetterQueueUrl,
+    region: config.s3.region,
+    credentials,
+  }),
+  log: logger,
+  onOutcome: (_ref, outcome) => {
+    for (const point of recorderMetrics(outcome)) {
+      const single = metrics.singleMetric();
+      for (const [name, value] of Object.entries(point.dimensions ?? {}))
+        single.addDimension(name, value);
+      single.addMetric(point.name, point.unit, point.value);
+    }
+  },
+});
+
+export const handler = async (event: unknown) => {
+  try {
+    return await handle(event);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};
