@@ -40,6 +40,9 @@ export interface ExtractiveOptions {
 export const MAX_POINT_LENGTH = 400;
 /** Longest task heading and its quote, in UTF-16 units. */
 export const MAX_TASK_LENGTH = 200;
+/** How many bylines an article's `byline` joins at most, and its longest length in UTF-16 units. */
+const MAX_BYLINES = 8;
+const MAX_BYLINE_LENGTH = 300;
 
 /**
  * The offline engine: no network, no model. The summary is extractive (sentences ranked by
@@ -113,6 +116,11 @@ function pacer(timeLimit: TimeLimit, stage: string): () => void {
   return () => {
     if (++n % CHECK_EVERY === 0) timeLimit.check(stage);
   };
+}
+
+/** Adds `items` to `target`; unlike push(...items), for any number of items (no call arguments). */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
 }
 
 /** At most `max` articles: the paragraphs of the ones beyond it go to the last one kept. */
@@ -196,7 +204,10 @@ function readArticle(document: PreparedDocument, layout: ArticleLayout) {
   }
   const article: Omit<DraftArticle, 'summary' | 'keyPoints' | 'tasks'> = {
     title,
-    byline: bylines.length > 0 ? [...new Set(bylines)].join('; ') : null,
+    byline:
+      bylines.length > 0
+        ? cutAt([...new Set(bylines)].slice(0, MAX_BYLINES).join('; '), MAX_BYLINE_LENGTH)
+        : null,
   };
   return { article, sentences };
 }
@@ -440,12 +451,12 @@ function findTasks(
   }
   for (const [family, list] of byFamily) {
     if (family === 'bullet') {
-      if (list.length >= 2) items.push(...list);
+      if (list.length >= 2) append(items, list);
       continue;
     }
     let run: Candidate[] = [];
     const flush = () => {
-      if (run.length >= 2) items.push(...run);
+      if (run.length >= 2) append(items, run);
       run = [];
     };
     for (const c of list) {
@@ -480,8 +491,8 @@ function findTasks(
       itemBody(sentences, c.sentence, chosen[i + 1]?.sentence),
     );
   });
-  if (tasks.length === 0) tasks.push(...verbSeries(sentences, near, tick));
-  if (tasks.length === 0 && language === 'en') tasks.push(...commitments(sentences, near));
+  if (tasks.length === 0) append(tasks, verbSeries(sentences, near, tick));
+  if (tasks.length === 0 && language === 'en') append(tasks, commitments(sentences, near));
   const seen = new Set<string>();
   return tasks
     .filter((t) => t.task.length >= 2 && !seen.has(t.task) && seen.add(t.task))
@@ -617,7 +628,7 @@ function verbSeries(
         offset += clause.length;
       }
     }
-    if (found.length >= 3) tasks.push(...found);
+    if (found.length >= 3) append(tasks, found);
   }
   return tasks;
 }

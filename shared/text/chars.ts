@@ -32,8 +32,27 @@ export function isSpaceCode(c: number): boolean {
   );
 }
 
-/** The string of the first `length` UTF-16 units of `codes`, read in pieces (call stack size). */
+const UTF16 = new TextDecoder('utf-16le');
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Whether `codes` holds half of a surrogate pair without the other half. */
+function hasLoneSurrogate(codes: Uint16Array): boolean {
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i] ?? 0;
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = codes[i + 1] ?? 0;
+    if (c > 0xdbff || next < 0xdc00 || next > 0xdfff) return true;
+    i++;
+  }
+  return false;
+}
+
+/** The string of the first `length` UTF-16 units of `codes`. */
 export function unitsToString(codes: Uint16Array, length: number): string {
+  const units = codes.subarray(0, length);
+  // The decoder is the fast way, but it would replace a lone surrogate with U+FFFD.
+  if (LITTLE_ENDIAN && !hasLoneSurrogate(units)) return UTF16.decode(units);
+  // One piece at a time: a call takes only so many arguments.
   const parts: string[] = [];
   for (let i = 0; i < length; i += 8192) {
     parts.push(String.fromCharCode(...codes.subarray(i, Math.min(length, i + 8192))));

@@ -104,7 +104,7 @@ export function splitArticles(normalized: Normalized): ArticleLayout[] {
       articles.find((a) => a.title === null);
     if (untitled) {
       untitled.title = leftoverTitle;
-      untitled.bylines.unshift(...leftoverBylines);
+      untitled.bylines = [...leftoverBylines, ...untitled.bylines];
     } else if (articles.length === 0) {
       articles.push({ title: leftoverTitle, bylines: leftoverBylines, paragraphs: [] });
     }

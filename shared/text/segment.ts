@@ -53,10 +53,11 @@ function cutPoint(text: string, from: number, limit: number): number {
 
 /**
  * Splits paragraphs into sentences with `Intl.Segmenter` (ICU rules: 。！？ and their Latin forms
- * end sentences; closing quotes stay with their sentence). Linear in the text's length: a long
- * paragraph is segmented in windows of {@link SEGMENT_WINDOW} units, each window restarting at
- * the last sentence the one before may have cut short; no sentence is longer than
- * {@link MAX_SENTENCE} units.
+ * end sentences; closing quotes stay with their sentence). Linear in the text's length: text is
+ * segmented in windows of {@link SEGMENT_WINDOW} units, each window restarting at the last
+ * sentence the one before may have cut short; no sentence is longer than {@link MAX_SENTENCE}
+ * units. Paragraphs one line break apart share windows (ICU always ends a sentence at a line
+ * break), since each call to the segmenter has a cost of its own.
  */
 export function splitSentences(
   text: string,
@@ -65,28 +66,57 @@ export function splitSentences(
 ): Sentence[] {
   const sentences: Sentence[] = [];
   const seg = segmenter(language);
-  paragraphs.forEach((p, paragraph) => {
-    let carried: number | null = null;
-    /** Takes the trimmed [start, end) as a sentence, cut into pieces if it is too long. */
-    const take = (start: number, end: number) => {
-      let from = start;
-      while (from < end) {
-        const to = end - from > MAX_SENTENCE ? cutPoint(text, from, from + MAX_SENTENCE) : end;
-        const piece = text.slice(from, to);
-        const lead = piece.length - piece.trimStart().length;
-        const body = piece.trim();
-        if (body !== '') {
-          const s = from + lead;
-          sentences.push({ text: body, start: s, end: s + body.length, paragraph });
-        }
-        from = to;
+  /** The paragraph being read, by index. */
+  let paragraph = 0;
+  /** Where a list number ("1.") that opens the next sentence starts. */
+  let carried: number | null = null;
+  /** Takes the trimmed [start, end) as a sentence, cut into pieces if it is too long. */
+  const take = (start: number, end: number) => {
+    let from = start;
+    while (from < end) {
+      const to = end - from > MAX_SENTENCE ? cutPoint(text, from, from + MAX_SENTENCE) : end;
+      const piece = text.slice(from, to);
+      const lead = piece.length - piece.trimStart().length;
+      const body = piece.trim();
+      if (body !== '') {
+        const s = from + lead;
+        sentences.push({ text: body, start: s, end: s + body.length, paragraph });
       }
-    };
-    let from = p.start;
-    while (from < p.end) {
+      from = to;
+    }
+  };
+  /** Ends the paragraph being read (a list number at its end is a sentence) and moves on. */
+  const closeParagraph = () => {
+    const p = paragraphs[paragraph];
+    if (carried !== null && p) take(carried, p.end);
+    carried = null;
+    paragraph++;
+  };
+  /** Moves on to the paragraph that holds `index`. */
+  const reach = (index: number) => {
+    while (paragraph < paragraphs.length && index >= (paragraphs[paragraph]?.end ?? 0)) {
+      closeParagraph();
+    }
+  };
+
+  let first = 0;
+  while (first < paragraphs.length) {
+    // A run of paragraphs separated by one line break each, read as one text.
+    let last = first;
+    for (;;) {
+      const p = paragraphs[last];
+      const next = paragraphs[last + 1];
+      if (!p || !next || next.start !== p.end + 1 || text.charCodeAt(p.end) !== 0x0a) break;
+      last++;
+    }
+    paragraph = first;
+    carried = null;
+    const runEnd = paragraphs[last]?.end ?? 0;
+    let from = paragraphs[first]?.start ?? 0;
+    while (from < runEnd) {
       const to =
-        p.end - from > SEGMENT_WINDOW ? whole(text, from + SEGMENT_WINDOW, from + 1) : p.end;
-      const last = to === p.end;
+        runEnd - from > SEGMENT_WINDOW ? whole(text, from + SEGMENT_WINDOW, from + 1) : runEnd;
+      const final = to === runEnd;
       const found: Array<{ start: number; end: number; body: string }> = [];
       for (const { segment, index } of seg.segment(text.slice(from, to))) {
         const body = segment.trim();
@@ -97,17 +127,19 @@ export function splitSentences(
       // The window's last sentence may go on past it: read it again at the head of the next
       // window, unless it is all the window holds (then it is cut at the longest length).
       let next = to;
-      if (!last && found.length > 1) {
+      if (!final && found.length > 1) {
         next = found.pop()?.start ?? to;
-      } else if (!last) {
+      } else if (!final) {
         found.length = 0;
         const end = cutPoint(text, from, Math.min(to, from + MAX_SENTENCE));
+        reach(from);
         const start = carried ?? from;
         carried = null;
         take(start, end);
         next = end;
       }
       for (const { start, end, body } of found) {
+        reach(start);
         // ICU ends a sentence after a list number ("1."); keep the number with its item.
         if (LIST_NUMBER.test(body)) {
           carried ??= start;
@@ -118,7 +150,8 @@ export function splitSentences(
       }
       from = next;
     }
-    if (carried !== null) take(carried, p.end);
-  });
+    while (paragraph <= last) closeParagraph();
+    first = last + 1;
+  }
   return sentences;
 }

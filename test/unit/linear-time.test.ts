@@ -8,6 +8,7 @@ import {
 import { DocumentError } from '../../shared/errors';
 import { digestContent } from '../../shared/pipeline';
 import { codePointCounter, codePointIndex, isSpaceCode, SPACE } from '../../shared/text/chars';
+import { normalize } from '../../shared/text/normalize';
 import { MAX_SENTENCE, SEGMENT_WINDOW, splitSentences } from '../../shared/text/segment';
 import { TimeLimit } from '../../shared/time-limit';
 import { prepare } from '../support/documents';
@@ -98,6 +99,12 @@ describe('linear-time text processing', () => {
       expect(counter(i)).toBe(codePointIndex(text, i));
     }
     expect(counter(text.length)).toBe(codePointIndex(text, text.length));
+  });
+
+  it('keeps a lone surrogate as it is when normalizing, so offsets still map one to one', () => {
+    const { text, toSource } = normalize('a\ud800b \udc00 c\ud83d\ude00');
+    expect(text).toBe('a\ud800b \udc00 c\ud83d\ude00');
+    expect(Array.from(toSource)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('digests the worst-case inputs in time linear in their size', async () => {
