@@ -7,6 +7,7 @@
  * 3. CPU beyond the LLM per document size.
  * 4. Cold start proxy: the deployed bundle against a naive bundle of the same libraries.
  * 5. Local offline throughput through the embedded S3 server.
+ * 6. Worst-case inputs (issue 11): time per MB at two sizes, which stays level when linear.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { splitSentences } from '../shared/text/segment';
 import { followSchema, type Responder, startFakeOpenAi } from '../test/support/fake-openai';
 import { longReport } from '../test/support/long-report';
 import { functionAssetDir, synthApp } from '../test/support/synth';
+import { WORST_CASES } from '../test/support/worst-case';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const QUICK = process.argv.includes('--quick');
@@ -408,6 +410,69 @@ async function localThroughput() {
   results.localThroughput = row;
 }
 
+// --- 6. Worst-case inputs ------------------------------------------------------------------------
+async function worstCases() {
+  const [small, large] = QUICK ? [100_000, 1_000_000] : [1_000_000, 10_000_000];
+  const engine = createExtractiveEngine();
+  const mb = (bytes: number) => bytes / 1_000_000;
+  const rows = [];
+  for (const worst of WORST_CASES) {
+    const runs = [];
+    for (const size of [small, large]) {
+      const bytes = Buffer.from(worst.make(size));
+      // The faster of two runs: a collection of the garbage earlier sections left can land in
+      // either, and one run of 10 MB took twice its usual time that way.
+      const timed = async () => {
+        const started = performance.now();
+        const decoded = decodeText(bytes);
+        const body = await digestContent({ engine }, decoded.text, worst.format);
+        return { body, ms: performance.now() - started };
+      };
+      const first = await timed();
+      const { body, ms: again } = await timed();
+      const ms = Math.min(first.ms, again);
+      runs.push({
+        bytes: bytes.length,
+        ms: Math.round(ms),
+        msPerMB: Math.round(ms / mb(bytes.length)),
+        summaryChars: body.summary.length,
+        tasks: body.articles.reduce((n, a) => n + a.tasks.length, 0),
+      });
+    }
+    const [a, b] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    rows.push({
+      input: worst.name,
+      format: worst.format,
+      runs,
+      growth: Number(fixed(b.msPerMB / a.msPerMB, 2)),
+    });
+  }
+  const label = (bytes: number) =>
+    bytes >= 1_000_000 ? `${bytes / 1_000_000} MB` : `${bytes / 1000} KB`;
+  out(
+    `## 6. Worst-case inputs (decode to grounded digest, offline engine; the faster of two runs at ${label(small)} and at ${label(large)})`,
+  );
+  out();
+  out(
+    `| input | ms at ${label(small)} | ms/MB | ms at ${label(large)} | ms/MB | growth per byte | summary chars | tasks |`,
+  );
+  out('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const [a, b] = r.runs as [(typeof r.runs)[0], (typeof r.runs)[0]];
+    out(
+      `| ${r.input} | ${a.ms} | ${a.msPerMB} | ${b.ms} | ${b.msPerMB} | ${r.growth} | ${b.summaryChars} | ${b.tasks} |`,
+    );
+  }
+  const worstGrowth = Math.max(...rows.map((r) => r.growth));
+  const slowest = Math.max(...rows.map((r) => r.runs[1]?.ms ?? 0));
+  out();
+  out(
+    `Largest growth in time per MB from ${label(small)} to ${label(large)}: ${fixed(worstGrowth, 2)} (1.0 is linear); slowest at ${label(large)}: ${fixed(slowest / 1000)} s.`,
+  );
+  out();
+  results.worstCases = { rows, worstGrowth, slowestMs: Math.round(slowest) };
+}
+
 out(`# Benchmarks${QUICK ? ' (quick)' : ''}`);
 out();
 await llmEconomy();
@@ -415,6 +480,7 @@ await backlog();
 await cpu();
 await coldStart();
 await localThroughput();
+await worstCases();
 const file = resolve(ROOT, 'bench', QUICK ? 'results-quick.json' : 'results.json');
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 out(`Written to ${file.slice(ROOT.length + 1)}.`);
