@@ -10,22 +10,15 @@ import { type Config, ConfigError, parseConfig } from '../shared/config';
 import { createEngine, engineInfoFor } from '../shared/engines';
 import { priceFor } from '../shared/engines/prices';
 import { silentLog } from '../shared/log';
-import { backfill } from './backfill';
-import { startLocalQueue } from './local-queue';
-import {
-  collectFiles,
-  LOCAL_BUCKET,
-  mirrorObject,
-  mirrorPrefixes,
-  type ProcessedRow,
-  startLocalSession,
-  uploadFiles,
-} from './local-run';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-s3';
-import { renderReview } from './review';
-import { reviewFromBucket, reviewFromFolder } from './review-sources';
+import { backfill } from './backfill/backfill';
+import { collectFiles, mirrorObject, mirrorPrefixes, uploadFiles } from './local/files';
+import { startLocalQueue } from './local/queue';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local/s3';
+import { LOCAL_BUCKET, type ProcessedRow, startLocalSession } from './local/session';
+import { formatRow, formatTable } from './local/table';
+import { renderReview } from './review/render';
+import { reviewFromBucket, reviewFromFolder } from './review/sources';
 import { createS3Client } from './s3-client';
-import { formatRow, formatTable } from './table';
 
 const USAGE = `Usage:
   article-digest run [files or folders...]   digest files locally (default: the sample articles)

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../cli/local-s3';
+import { LOCAL_CREDENTIALS } from '../../cli/local/s3';
 import { createS3Client } from '../../cli/s3-client';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ROOT } from '../support/fixtures';

@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local-run';
+import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local/session';
 import { parseConfig } from '../../shared/config';
 import type { Digest, ErrorRecord } from '../../shared/contract';
 import { createExtractiveEngine } from '../../shared/engines/extractive';

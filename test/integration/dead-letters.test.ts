@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalQueue, startLocalQueue } from '../../cli/local-queue';
+import { type LocalQueue, startLocalQueue } from '../../cli/local/queue';
 import {
   LOCAL_CREDENTIALS,
   LOCAL_FUNCTION_CREDENTIALS,
   LOCAL_REGION,
   type LocalS3,
   startLocalS3,
-} from '../../cli/local-s3';
+} from '../../cli/local/s3';
 import { parseConfig } from '../../shared/config';
 import { ErrorRecord } from '../../shared/contract';
 import {

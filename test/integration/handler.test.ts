@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalQueue } from '../../cli/local-queue';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local-s3';
+import { startLocalQueue } from '../../cli/local/queue';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local/s3';
 import { parseConfig } from '../../shared/config';
 import { createExtractiveEngine } from '../../shared/engines/extractive';
 import { TransientError } from '../../shared/errors';

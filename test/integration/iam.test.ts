@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_FUNCTION_CREDENTIALS, LOCAL_REGION, startLocalS3 } from '../../cli/local-s3';
-import type { S3Call } from '../../cli/strict-s3';
+import { LOCAL_FUNCTION_CREDENTIALS, LOCAL_REGION, startLocalS3 } from '../../cli/local/s3';
+import type { S3Call } from '../../cli/local/strict-s3';
 import { parseConfig } from '../../shared/config';
 import { createEngine } from '../../shared/engines';
 import { createExtractiveEngine } from '../../shared/engines/extractive';

@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local-run';
+import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local/session';
 import { parseConfig } from '../../shared/config';
 import type { Digest, ErrorRecord } from '../../shared/contract';
 import { createExtractiveEngine } from '../../shared/engines/extractive';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local-run';
+import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local/session';
 import { parseConfig } from '../../shared/config';
 import { createEngine } from '../../shared/engines';
 import { s3NotificationFor } from '../../shared/handler';

@@ -12,7 +12,7 @@ import {
   LOCAL_REGION,
   type LocalS3,
   startLocalS3,
-} from '../../cli/local-s3';
+} from '../../cli/local/s3';
 import { createS3Client } from '../../cli/s3-client';
 import { type PolicyDocument, simulatorAuthorizer } from '../support/iam';
 

@@ -5,7 +5,7 @@
  * (@cloud-copilot/iam-simulate).
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import type { AuthorizationRequest, Authorize, S3Call } from '../../cli/strict-s3';
+import type { AuthorizationRequest, Authorize, S3Call } from '../../cli/local/strict-s3';
 import { type DigestStackProps, synthApp } from './synth';
 
 export interface PolicyStatement {

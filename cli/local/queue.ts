@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SqsEventLike } from './local-s3';
+import type { SqsEventLike } from './s3';
 
 export interface LocalQueue {
   url: string;

@@ -3,7 +3,7 @@
  * with their articles, summaries and tasks next to the source text. Selecting a task or key point
  * highlights its evidence in the source; tasks can be filtered by owner and deadline.
  */
-import type { Digest, ErrorRecord } from '../shared/contract';
+import type { Digest, ErrorRecord } from '../../shared/contract';
 
 export interface ReviewDocument {
   key: string;

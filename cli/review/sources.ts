@@ -2,10 +2,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { PipelineSettings } from '../shared/config';
-import { Digest, ErrorRecord } from '../shared/contract';
-import { decodeText } from '../shared/text/decode';
-import type { ReviewDocument } from './review';
+import type { PipelineSettings } from '../../shared/config';
+import { Digest, ErrorRecord } from '../../shared/contract';
+import { decodeText } from '../../shared/text/decode';
+import type { ReviewDocument } from './render';
 
 function parseRecord(text: string): { digest?: Digest; error?: ErrorRecord } | null {
   try {

@@ -1,5 +1,5 @@
-import { isWide } from '../shared/text/chars';
-import type { ProcessedRow } from './local-run';
+import { isWide } from '../../shared/text/chars';
+import type { ProcessedRow } from './session';
 
 /** Terminal columns a string takes: two for wide (CJK) characters. */
 function width(text: string): number {

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { encodeEventKey } from '../shared/keys';
-import { createS3Client } from './s3-client';
+import { encodeEventKey } from '../../shared/keys';
+import { createS3Client } from '../s3-client';
 import { type Authorize, type S3Call, startStrictS3 } from './strict-s3';
 
 /** s3rver accepts these fixed credentials; they open nothing outside this loopback server. */

@@ -6,10 +6,10 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Config } from '../shared/config';
-import { Digest, type EngineInfo } from '../shared/contract';
-import { s3NotificationFor } from '../shared/handler';
-import { digestKey } from '../shared/keys';
+import type { Config } from '../../shared/config';
+import { Digest, type EngineInfo } from '../../shared/contract';
+import { s3NotificationFor } from '../../shared/handler';
+import { digestKey } from '../../shared/keys';
 
 export interface BackfillOptions {
   s3: S3Client;
