@@ -4,6 +4,7 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Config } from '../../shared/config';
+import type { ErrorCode, Usage } from '../../shared/contract';
 import type { Engine } from '../../shared/engines/engine';
 import { createDigestHandler, type Log } from '../../shared/handler';
 import { decodeEventKey } from '../../shared/keys';
@@ -53,6 +54,8 @@ export interface LocalSessionOptions {
   /** Delay before the first redelivery, doubled each time (milliseconds). Default 200. */
   retryDelayMs?: number;
   onRow: (row: ProcessedRow) => void;
+  /** Called when a try fails and the message will be received again, with what it spent. */
+  onRetry?: (key: string, code: ErrorCode, spent: Usage | null) => void;
 }
 
 /**
@@ -86,6 +89,7 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
     log: options.log,
     onOutcome: (ref: ObjectRef, outcome: Outcome, elapsedMs: number) =>
       options.onRow({ key: ref.key, outcome, elapsedMs }),
+    onTryFailed: (ref, code, spent) => options.onRetry?.(ref.key, code, spent),
   });
   const slots = limit(options.concurrency ?? 4);
   const pending = new Set<Promise<void>>();

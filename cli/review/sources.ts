@@ -1,10 +1,12 @@
 /** Collects digests, error records and their sources for the review page. */
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { PipelineSettings } from '../../shared/config';
 import { Digest, ErrorRecord } from '../../shared/contract';
 import { decodeText } from '../../shared/text/decode';
+import { htmlToText } from '../../shared/text/html';
+import { UsageError } from '../usage';
 import type { ReviewDocument } from './render';
 
 function parseRecord(text: string): { digest?: Digest; error?: ErrorRecord } | null {
@@ -19,10 +21,15 @@ function parseRecord(text: string): { digest?: Digest; error?: ErrorRecord } | n
   }
 }
 
-function decode(bytes: Uint8Array | null): string | null {
+/**
+ * The text a digest's evidence offsets count in: the decoded source, and for an HTML page the
+ * text read from it (as the pipeline reads it), not its markup.
+ */
+export function sourceText(bytes: Uint8Array | null, digest?: Digest): string | null {
   if (!bytes) return null;
   try {
-    return decodeText(bytes).text;
+    const text = decodeText(bytes).text;
+    return digest?.source.format === 'html' ? htmlToText(text).text : text;
   } catch {
     return null;
   }
@@ -39,22 +46,41 @@ async function filesUnder(dir: string): Promise<string[]> {
   }
 }
 
+/** A document read from a folder, with the files its links point to (absolute paths). */
+export interface FolderDocument extends Omit<ReviewDocument, 'links'> {
+  files: { record: string; source: string | null };
+}
+
 /**
  * From a folder mirroring the bucket (local mode's `out/`): records under the output and error
- * prefixes, sources under the input prefix.
+ * prefixes, sources under the input prefix. With `keys`, only the records of those source keys.
+ * @throws {UsageError} when `dir` is not a folder.
  */
 export async function reviewFromFolder(
   dir: string,
   settings: PipelineSettings,
-): Promise<ReviewDocument[]> {
-  const documents: ReviewDocument[] = [];
+  keys?: ReadonlySet<string>,
+): Promise<FolderDocument[]> {
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) {
+    throw new UsageError(
+      `no folder ${dir}: digest something first ("article-digest run"), or pass --from DIR (a folder mirroring the bucket) or --bucket NAME`,
+    );
+  }
+  const documents: FolderDocument[] = [];
   for (const prefix of [settings.outputPrefix, settings.errorPrefix]) {
     for (const file of await filesUnder(join(dir, ...prefix.split('/')))) {
       const record = parseRecord(await readFile(file, 'utf8'));
-      if (!record) continue;
-      const key = (record.digest ?? record.error)?.source.key ?? relative(dir, file);
-      const bytes = await readFile(join(dir, ...key.split('/'))).catch(() => null);
-      documents.push({ key, ...record, source: decode(bytes) });
+      const key = (record?.digest ?? record?.error)?.source.key;
+      if (!record || key === undefined || (keys && !keys.has(key))) continue;
+      const path = join(dir, ...key.split('/'));
+      const bytes = await readFile(path).catch(() => null);
+      documents.push({
+        key,
+        ...record,
+        source: sourceText(bytes, record.digest),
+        files: { record: file, source: bytes ? path : null },
+      });
     }
   }
   return documents.sort((a, b) => a.key.localeCompare(b.key));
@@ -92,7 +118,7 @@ export async function reviewFromBucket(
         documents.push({
           key: source.key,
           ...record,
-          source: decode(await read(source.key, source.versionId)),
+          source: sourceText(await read(source.key, source.versionId), record.digest),
         });
       }
       token = page.NextContinuationToken;

@@ -1,0 +1,94 @@
+/**
+ * What the command line shares between commands: the error a user can fix (one line, exit 2) and
+ * option parsing that turns `node:util` parseArgs' errors into such a line.
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/**
+ * A mistake the user can fix (an unknown option, a missing file, a port in use): `main` prints
+ * its message as one line and exits with code 2. The message names the fix.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `parseArgs` for one command, strict, with its errors as {@link UsageError}s that point to the
+ * command's `--help`.
+ * @throws {UsageError} for an unknown option, an option without its value, or a positional
+ *   argument given to a command that takes none.
+ */
+export function parseCommandLine<T extends Options>(
+  command: string,
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError(
+      `${parseErrorMessage(error, options)}; see "article-digest ${command} --help"`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function parseErrorMessage(error: unknown, options: Options): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']+)'/.exec(message)?.[1] ?? 'an option';
+    return `unknown option ${option}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = /'--([\w-]+)/.exec(message)?.[1];
+    const option = name ? options[name] : undefined;
+    if (name && option?.type === 'string') return `--${name} needs a value`;
+    if (name) return `--${name} takes no value`;
+    return message;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const argument = /'([^']+)'/.exec(message)?.[1] ?? 'an argument';
+    return `unexpected argument ${argument}`;
+  }
+  return message;
+}
+
+/**
+ * A TCP port from an option's text.
+ * @throws {UsageError} unless it is a whole number from 0 to 65535.
+ */
+export function portOption(name: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) {
+    throw new UsageError(`--${name} must be a port number from 0 to 65535, not "${value}"`);
+  }
+  return port;
+}
+
+/**
+ * A date from an option's text.
+ * @throws {UsageError} unless `Date` can read it.
+ */
+export function dateOption(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime())) {
+    throw new UsageError(`--${name} must be an ISO date such as 2026-11-01, not "${value}"`);
+  }
+  return parsed;
+}
+
+/** Whether an error (or its cause) is a system error with this code, e.g. `EADDRINUSE`. */
+export function hasErrorCode(error: unknown, code: string): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === code) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
