@@ -3,10 +3,14 @@
  * to it over HTTP on 127.0.0.1. By default it answers like a model that follows the requested
  * JSON schema; a test swaps in a responder to answer slowly, with 429/500, with malformed or
  * truncated JSON, with a refusal, or with quotes that are not in the source.
+ *
+ * A mode makes it behave as a given server documents (see {@link ServerMode}); what the server
+ * made of each request (the output limit it applied, its temperature, a prompt it cut) is kept
+ * in `requests[i].served`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens, decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 
 export interface ChatRequest {
   body: {
@@ -15,15 +19,36 @@ export interface ChatRequest {
     response_format?: {
       type: string;
       json_schema?: { name: string; strict?: boolean; schema: unknown };
+      schema?: unknown;
     };
     max_completion_tokens?: number;
+    max_tokens?: number;
+    temperature?: number;
+    reasoning_effort?: string;
+    options?: Record<string, unknown>;
   };
-  /** The text between <document> and </document> in the user message. */
+  /** The request's path, e.g. `/v1/chat/completions`. */
+  path: string;
+  /** The text between <document> and </document> in the user message, as the model saw it. */
   document: string;
-  /** The requested schema's name. */
+  /** The requested schema's name (also when the schema is in the prompt of a JSON-object call). */
   schema: string;
   /** The system message. */
   instructions: string;
+  /** What the server made of the request, as the mode's server would. */
+  served: Served;
+}
+
+/** What the server applied to a request. */
+export interface Served {
+  /** The output limit the server read from the request; null: none (unbounded). */
+  maxTokens: number | null;
+  /** The temperature sampled with (the server's default when none was sent). */
+  temperature: number;
+  /** Input tokens the model saw, after any cut. */
+  promptTokens: number;
+  /** Whether the prompt was cut to the server's context without an error, as Ollama does. */
+  truncated: boolean;
 }
 
 export type Reply =
@@ -36,6 +61,42 @@ export type Reply =
 /** Decides the reply to a request; `n` counts requests from 1. */
 export type Responder = (request: ChatRequest, n: number) => Reply | Promise<Reply>;
 
+/**
+ * The server the test server behaves as, from each one's documentation:
+ * - `openai` (default): follows the schema; applies no output limit.
+ * - `azure`: the v1 API at `/openai/v1` (Bearer key); a deployments path answers 404 "Resource
+ *   not found", an unknown deployment (model) 404 `DeploymentNotFound`, no key 401.
+ * - `ollama`: reads `max_tokens` only (`max_completion_tokens` leaves the output unbounded),
+ *   ignores `options`, samples at temperature 1 unless sent, and cuts a prompt over its context
+ *   (`contextTokens`, default 4096) silently, keeping the end.
+ * - `no-json-schema`: answers 400 naming `response_format` to a JSON schema, and fenced JSON to a
+ *   JSON-object request.
+ * - `reasoning`: an OpenAI reasoning model: rejects `temperature` and `max_tokens`, spends
+ *   reasoning tokens (by `reasoning_effort`, default medium) out of `max_completion_tokens` and
+ *   stops at `length`, empty, when they run out.
+ * - `vllm`: reads `max_completion_tokens` or `max_tokens`; answers 400 "maximum context length"
+ *   when prompt and output limit exceed its context (`--max-model-len`, default 8192).
+ * - `llamacpp`: reads `max_tokens`; takes `json_schema` or `json_object` with a `schema`; answers
+ *   400 `exceed_context_size_error` to a prompt over its context (`-c`, default 4096) and stops
+ *   at `length` when the output reaches it; samples at 0.8 unless sent.
+ */
+export type ServerMode =
+  | 'openai'
+  | 'azure'
+  | 'ollama'
+  | 'no-json-schema'
+  | 'reasoning'
+  | 'vllm'
+  | 'llamacpp';
+
+export interface ServerOptions {
+  mode?: ServerMode;
+  /** The server's context in tokens (Ollama's num_ctx, vLLM's max-model-len, llama.cpp's -c). */
+  contextTokens?: number;
+  /** Azure: the deployments that exist; default, any model name. */
+  deployments?: string[];
+}
+
 export interface FakeOpenAi {
   baseURL: string;
   requests: ChatRequest[];
@@ -45,7 +106,40 @@ export interface FakeOpenAi {
   close(): Promise<void>;
 }
 
-export async function startFakeOpenAi(responder: Responder = followSchema): Promise<FakeOpenAi> {
+const DEFAULT_CONTEXT: Partial<Record<ServerMode, number>> = {
+  ollama: 4096,
+  vllm: 8192,
+  llamacpp: 4096,
+};
+
+const DEFAULT_TEMPERATURE: Record<ServerMode, number> = {
+  openai: 1,
+  azure: 1,
+  ollama: 1,
+  'no-json-schema': 1,
+  reasoning: 1,
+  vllm: 1,
+  llamacpp: 0.8,
+};
+
+/** Reasoning tokens the `reasoning` mode spends, by effort. */
+const REASONING_SPENT: Record<string, number> = {
+  none: 0,
+  minimal: 300,
+  low: 1_500,
+  medium: 6_000,
+  high: 20_000,
+  xhigh: 40_000,
+};
+
+type Failure = { status: number; error: Record<string, unknown> };
+
+export async function startFakeOpenAi(
+  responder: Responder = followSchema,
+  options: ServerOptions = {},
+): Promise<FakeOpenAi> {
+  const mode = options.mode ?? 'openai';
+  const context = options.contextTokens ?? DEFAULT_CONTEXT[mode];
   let current = responder;
   const requests: ChatRequest[] = [];
   const billed = { calls: 0, inputTokens: 0, outputTokens: 0 };
@@ -55,8 +149,87 @@ export async function startFakeOpenAi(responder: Responder = followSchema): Prom
     });
   });
 
+  const fail = (res: ServerResponse, failure: Failure) => {
+    res.writeHead(failure.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: failure.error }));
+  };
+
+  /** What the server refuses before the model sees anything; null when it takes the request. */
+  function refusal(req: IncomingMessage, path: string, body: ChatRequest['body']): Failure | null {
+    if (mode === 'azure') {
+      if (!req.headers.authorization && !req.headers['api-key']) {
+        return {
+          status: 401,
+          error: {
+            code: '401',
+            message: 'Access denied due to invalid subscription key or wrong API endpoint.',
+          },
+        };
+      }
+      if (!path.startsWith('/openai/v1/')) {
+        return { status: 404, error: { code: '404', message: 'Resource not found' } };
+      }
+      if (options.deployments && !options.deployments.includes(body.model)) {
+        return {
+          status: 404,
+          error: {
+            code: 'DeploymentNotFound',
+            message: 'The API deployment for this resource does not exist.',
+          },
+        };
+      }
+    }
+    if (mode === 'no-json-schema' && body.response_format?.type === 'json_schema') {
+      return {
+        status: 400,
+        error: {
+          message:
+            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+          type: 'invalid_request_error',
+          param: 'response_format',
+          code: null,
+        },
+      };
+    }
+    if (mode === 'reasoning') {
+      for (const [param, hint] of [
+        ['temperature', ''],
+        ['max_tokens', " Use 'max_completion_tokens' instead."],
+      ] as const) {
+        if (body[param] !== undefined) {
+          return {
+            status: 400,
+            error: {
+              message: `Unsupported parameter: '${param}' is not supported with this model.${hint}`,
+              type: 'invalid_request_error',
+              param,
+              code: 'unsupported_parameter',
+            },
+          };
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The output limit the mode's server reads from a request. */
+  function outputLimit(body: ChatRequest['body']): number | null {
+    switch (mode) {
+      case 'ollama':
+      case 'llamacpp':
+        return body.max_tokens ?? null;
+      case 'vllm':
+        return body.max_completion_tokens ?? body.max_tokens ?? null;
+      case 'reasoning':
+        return body.max_completion_tokens ?? null;
+      default:
+        return null;
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'not found' } }));
       return;
@@ -65,13 +238,62 @@ export async function startFakeOpenAi(responder: Responder = followSchema): Prom
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatRequest['body'];
     const user = body.messages.find((m) => m.role === 'user')?.content ?? '';
+    const instructions = body.messages.find((m) => m.role === 'system')?.content ?? '';
+    const prompt =
+      body.messages.map((m) => m.content).join('\n') + JSON.stringify(body.response_format ?? '');
+    const maxTokens = outputLimit(body);
     const request: ChatRequest = {
       body,
+      path,
       document: /<document>\n([\s\S]*)\n<\/document>/.exec(user)?.[1] ?? '',
-      schema: body.response_format?.json_schema?.name ?? '',
-      instructions: body.messages.find((m) => m.role === 'system')?.content ?? '',
+      schema:
+        body.response_format?.json_schema?.name ??
+        /JSON object \(([\w-]+)\)/.exec(instructions)?.[1] ??
+        '',
+      instructions,
+      served: {
+        maxTokens,
+        temperature: body.temperature ?? DEFAULT_TEMPERATURE[mode],
+        promptTokens: countTokens(prompt),
+        truncated: false,
+      },
     };
     requests.push(request);
+    const refused = refusal(req, path, body);
+    if (refused) return fail(res, refused);
+
+    const promptTokens = request.served.promptTokens;
+    if (context !== undefined && mode === 'vllm' && promptTokens + (maxTokens ?? 0) > context) {
+      return fail(res, {
+        status: 400,
+        error: {
+          message: `This model's maximum context length is ${context} tokens. However, you requested ${maxTokens ?? 0} output tokens and your prompt contains at least ${promptTokens} input tokens, for a total of at least ${promptTokens + (maxTokens ?? 0)} tokens. Please reduce the length of the input prompt or the number of requested output tokens.`,
+          type: 'BadRequestError',
+          param: null,
+          code: 400,
+        },
+      });
+    }
+    if (context !== undefined && mode === 'llamacpp' && promptTokens >= context) {
+      return fail(res, {
+        status: 400,
+        error: {
+          code: 400,
+          message: 'the request exceeds the available context size, try increasing it',
+          type: 'exceed_context_size_error',
+          n_prompt_tokens: promptTokens,
+          n_ctx: context,
+        },
+      });
+    }
+    if (context !== undefined && mode === 'ollama' && promptTokens > context) {
+      // Ollama keeps the end of an over-long prompt: the model sees the document's last part.
+      const cut = encode(request.document).slice(promptTokens - context);
+      request.document = decode(cut);
+      request.served.promptTokens = context;
+      request.served.truncated = true;
+    }
+
     let reply = await current(request, requests.length);
     while ('delayMs' in reply) {
       const { delayMs, reply: next } = reply;
@@ -91,20 +313,31 @@ export async function startFakeOpenAi(responder: Responder = followSchema): Prom
       );
       return;
     }
-    const prompt =
-      body.messages.map((m) => m.content).join('\n') + JSON.stringify(body.response_format ?? '');
+    let text = 'json' in reply ? JSON.stringify(reply.json) : 'raw' in reply ? reply.raw : '';
+    if (mode === 'no-json-schema' && 'json' in reply) text = `\`\`\`json\n${text}\n\`\`\``;
+    let finishReason = 'refusal' in reply ? 'stop' : (reply.finishReason ?? 'stop');
+    // Output the server lets the model write: its limit, and for llama.cpp the context left.
+    let room = maxTokens ?? Number.POSITIVE_INFINITY;
+    if (mode === 'llamacpp' && context !== undefined) room = Math.min(room, context - promptTokens);
+    let reasoningTokens = 0;
+    if (mode === 'reasoning') {
+      reasoningTokens = Math.min(REASONING_SPENT[body.reasoning_effort ?? 'medium'] ?? 0, room);
+      room -= reasoningTokens;
+    }
+    const answer = encode(text);
+    if (!('refusal' in reply) && answer.length > room) {
+      text = decode(answer.slice(0, Math.max(room, 0)));
+      finishReason = 'length';
+    }
     const message =
       'refusal' in reply
         ? { role: 'assistant', content: null, refusal: reply.refusal }
-        : {
-            role: 'assistant',
-            content: 'json' in reply ? JSON.stringify(reply.json) : reply.raw,
-            refusal: null,
-          };
-    const content = message.content ?? message.refusal ?? '';
+        : { role: 'assistant', content: text, refusal: null };
+    const completionTokens =
+      countTokens(message.content ?? message.refusal ?? '') + reasoningTokens;
     billed.calls++;
-    billed.inputTokens += countTokens(prompt);
-    billed.outputTokens += countTokens(content);
+    billed.inputTokens += request.served.promptTokens;
+    billed.outputTokens += completionTokens;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
@@ -112,17 +345,14 @@ export async function startFakeOpenAi(responder: Responder = followSchema): Prom
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: body.model,
-        choices: [
-          {
-            index: 0,
-            message,
-            finish_reason: 'refusal' in reply ? 'stop' : (reply.finishReason ?? 'stop'),
-          },
-        ],
+        choices: [{ index: 0, message, finish_reason: finishReason }],
         usage: {
-          prompt_tokens: countTokens(prompt),
-          completion_tokens: countTokens(content),
-          total_tokens: countTokens(prompt) + countTokens(content),
+          prompt_tokens: request.served.promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: request.served.promptTokens + completionTokens,
+          ...(mode === 'reasoning'
+            ? { completion_tokens_details: { reasoning_tokens: reasoningTokens } }
+            : {}),
         },
       }),
     );
@@ -131,7 +361,7 @@ export async function startFakeOpenAi(responder: Responder = followSchema): Prom
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
+    baseURL: `http://127.0.0.1:${port}${mode === 'azure' ? '/openai/v1' : '/v1'}`,
     requests,
     billed,
     respondWith(responder) {
@@ -153,6 +383,7 @@ const ITEM =
  * tasks from enumerated items, each with a verbatim quote of the document it was sent.
  */
 export const followSchema = (request: ChatRequest, _n = 0): Reply => {
+  if (request.schema === 'digest_reduce') return reduceParts(request);
   const text = request.document;
   const firstSentence = /^[\s\S]*?[。.!?！？](?=\s|$|[^\d])/.exec(text)?.[0] ?? text.slice(0, 60);
   const tasks = [...text.matchAll(ITEM)].map((m) => {
@@ -182,6 +413,20 @@ export const followSchema = (request: ChatRequest, _n = 0): Reply => {
     },
   };
 };
+
+/**
+ * Answers the reduce step of a long document as a faithful model would: the document's summary
+ * strings together what every part said, each article's what its parts said.
+ */
+function reduceParts(request: ChatRequest): Reply {
+  const user = request.body.messages.find((m) => m.role === 'user')?.content ?? '';
+  const parts = [...user.matchAll(/^Part \d+: (.*)$/gm)].map((m) => m[1] ?? '');
+  const articles = [...user.matchAll(/^Article (\d+) \([^)]*\): (.*)$/gm)].map((m) => ({
+    index: Number(m[1]),
+    summary: (m[2] ?? '').split(' / ').join(''),
+  }));
+  return { json: { summary: parts.join(''), articles } };
+}
 
 /** Follows the schema, then adds tasks of its own: a model that invents or obeys what it should not. */
 export function withExtraTasks(
