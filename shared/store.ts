@@ -24,6 +24,7 @@ export interface WriteCondition {
 
 /** A conditional write lost: the object exists, or has changed, or another write won the race. */
 export class PreconditionFailedError extends DigestError {
+  static override readonly kind: string = 'PreconditionFailedError';
   override readonly name = 'PreconditionFailedError';
 }
 
