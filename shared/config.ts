@@ -1,4 +1,12 @@
 import * as z from 'zod';
+import {
+  PROVIDERS,
+  type Provider,
+  profileProblems,
+  REASONING_EFFORTS,
+  type ReasoningEffort,
+  resolveProfile,
+} from './engines/providers';
 import type { AwsCredentials } from './store';
 
 const Prefix = z
@@ -79,6 +87,11 @@ export const EnvSchema = z
      * the same text is never sent to the LLM twice.
      */
     CACHE_PREFIX: Prefix.default('cache/'),
+    /**
+     * Key prefix of the text read out of PDF and Word files (`incoming/a.pdf` →
+     * `texts/a.pdf.txt`, UTF-8), which their evidence offsets index.
+     */
+    TEXT_PREFIX: Prefix.default('texts/'),
     /** Receives after which a message goes to the dead-letter queue (the queue's redrive policy). */
     MAX_RECEIVE_COUNT: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.maxReceiveCount),
     /** The handler starts no new document with less time than this left (milliseconds). */
@@ -108,8 +121,26 @@ export const EnvSchema = z
     OPENAI_TIMEOUT_MS: PositiveInt.default(60_000),
     /** SDK retries on connection errors, 408, 409, 429 and 5xx (with backoff, retry-after honoured). */
     OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
-    /** Upper bound of output tokens per call. */
+    /** Upper bound of output tokens per call (the answer; reasoning models get room on top). */
     LLM_MAX_OUTPUT_TOKENS: PositiveInt.default(4096),
+    /**
+     * The server behind OPENAI_BASE_URL, which decides how requests are shaped. Detected where
+     * the URL says it (none or api.openai.com: `openai`; *.openai.azure.com: `azure`; port 11434:
+     * `ollama`), else `compatible`.
+     */
+    LLM_PROVIDER: z.enum(PROVIDERS).optional(),
+    /** Sampling temperature; default 0. Reasoning models take none. */
+    LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+    /**
+     * `reasoning_effort` of a reasoning model (gpt-5 family, o-series: default `low`); setting it
+     * marks any model as one (no temperature, room for reasoning in the output limit).
+     */
+    LLM_REASONING_EFFORT: z.enum(REASONING_EFFORTS).optional(),
+    /**
+     * The server's context window in tokens: parts are sized to fit it and every call is checked
+     * against it before it is sent. Default 4096 for Ollama (its own default), else unchecked.
+     */
+    LLM_CONTEXT_TOKENS: PositiveInt.optional(),
     /** Article tokens per call; longer documents are split on sentence boundaries. */
     LLM_CHUNK_TOKENS: PositiveInt.default(12_000),
     /** Input tokens one document may use in all; checked before the first call. */
@@ -127,7 +158,13 @@ export const EnvSchema = z
     AWS_SESSION_TOKEN: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
-    const prefixes = [env.INPUT_PREFIX, env.OUTPUT_PREFIX, env.ERROR_PREFIX, env.CACHE_PREFIX];
+    const prefixes = [
+      env.INPUT_PREFIX,
+      env.OUTPUT_PREFIX,
+      env.ERROR_PREFIX,
+      env.CACHE_PREFIX,
+      env.TEXT_PREFIX,
+    ];
     for (const a of prefixes) {
       for (const b of prefixes) {
         if (a !== b && a.startsWith(b)) {
@@ -146,6 +183,9 @@ export const EnvSchema = z
         path: ['INPUT_PREFIX'],
       });
     }
+    for (const problem of profileProblems(env)) {
+      ctx.addIssue({ code: 'custom', message: problem.message, path: [problem.variable] });
+    }
     if (env.DIGEST_ENGINE === 'openai' && !env.OPENAI_API_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -163,6 +203,8 @@ export interface PipelineSettings {
   outputPrefix: string;
   errorPrefix: string;
   cachePrefix: string;
+  /** Where the text read out of a PDF or Word file is kept (`TEXT_PREFIX`). */
+  textPrefix: string;
   maxObjectBytes: number;
 }
 
@@ -173,6 +215,14 @@ export interface LlmSettings {
   documentTokenBudget: number;
   outputLanguage: string;
   prices: PriceTable;
+  /** The server's kind (`LLM_PROVIDER` or detected); default `openai`. */
+  provider?: Provider;
+  /** Sent as `temperature` (`LLM_TEMPERATURE`, default 0); unset for reasoning models. */
+  temperature?: number | undefined;
+  /** Sent as `reasoning_effort` (`LLM_REASONING_EFFORT`); set for reasoning models only. */
+  reasoningEffort?: ReasoningEffort | undefined;
+  /** The server's context in tokens (`LLM_CONTEXT_TOKENS`); unset: not checked. */
+  contextTokens?: number | undefined;
 }
 
 export interface Config {
@@ -218,6 +268,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       outputPrefix: e.OUTPUT_PREFIX,
       errorPrefix: e.ERROR_PREFIX,
       cachePrefix: e.CACHE_PREFIX,
+      textPrefix: e.TEXT_PREFIX,
       maxObjectBytes: e.MAX_OBJECT_BYTES,
     },
     handler: {
@@ -240,6 +291,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       documentTokenBudget: e.LLM_DOCUMENT_TOKEN_BUDGET,
       outputLanguage: e.OUTPUT_LANGUAGE,
       prices: { ...DEFAULT_PRICES, ...e.LLM_PRICES },
+      ...resolveProfile(e),
     },
     s3: { endpoint: e.S3_ENDPOINT, region: e.AWS_REGION },
     credentials:

@@ -4,6 +4,8 @@
  * brings it. Each content has two keys under the cache prefix:
  * - `<configHash>/<sha256>.<format>.json`: the entry, a grounded digest body or a permanent
  *   failure (a refusal, an answer that never validated, a document over budget);
+ * - `<configHash>/<sha256>.<format>.<name>.json`: checkpoints, work paid for by a run that did
+ *   not finish (the answers of a long document's parts), so the next try resumes;
  * - `<configHash>/<sha256>.<format>.lease`: who is paying for it right now. A run takes the lease
  *   with a conditional write (`If-None-Match: *`) before any engine call, so of several
  *   containers that receive the same content at once only one pays; the others wait for the
@@ -15,6 +17,8 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ErrorCode, type Format } from './contract';
+import type { Checkpoints } from './engines/engine';
+import { isEndpointConfigFailure } from './engines/providers';
 import { DocumentError, TransientError } from './errors';
 import { type ObjectStore, PreconditionFailedError } from './store';
 import type { TimeLimit } from './time-limit';
@@ -50,6 +54,8 @@ export interface ContentIndex {
    *   `{ release }`, to call when done (it never throws).
    * @throws {TransientError} when another run still holds the lease after the wait.
    */
+  /** Paid work of an unfinished run on this content (a long document's parts), for the next try. */
+  checkpoints: Checkpoints;
   acquire(
     timeLimit: TimeLimit,
     options?: { force?: boolean },
@@ -147,6 +153,14 @@ export function contentIndex(
       await store.put(bucket, entryKey, JSON.stringify(entry), JSON_TYPE);
     },
     acquire,
+    checkpoints: {
+      async read(name) {
+        return (await readJson(`${base}.${name}.json`, z.unknown()))?.value ?? null;
+      },
+      async write(name, value) {
+        await store.put(bucket, `${base}.${name}.json`, JSON.stringify(value), JSON_TYPE);
+      },
+    },
   };
 }
 
@@ -156,5 +170,9 @@ export function contentIndex(
  * too slow may be faster next time; anything transient is never remembered.
  */
 export function isPermanentEngineFailure(error: unknown): error is DocumentError {
-  return error instanceof DocumentError && error.code !== 'too_slow';
+  // An endpoint's misconfiguration (HTTP 401/403/404) is not the content's: once it is fixed, the
+  // same content must reach the model again without a forced run.
+  return (
+    error instanceof DocumentError && error.code !== 'too_slow' && !isEndpointConfigFailure(error)
+  );
 }

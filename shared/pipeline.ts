@@ -14,6 +14,7 @@ import {
   type Task,
 } from './contract';
 import type {
+  Checkpoints,
   DraftKeyPoint,
   DraftTask,
   Engine,
@@ -229,7 +230,7 @@ export async function processObject(
         let body: DigestBody;
         try {
           body = await timeLimit.race(
-            digestContent(deps, decoded.text, fullSource.format, timeLimit),
+            digestContent(deps, decoded.text, fullSource.format, timeLimit, index?.checkpoints),
             'digesting',
           );
         } catch (error) {
@@ -330,6 +331,7 @@ export async function digestContent(
   text: string,
   format: Format,
   timeLimit: TimeLimit = TimeLimit.none(),
+  checkpoints?: Checkpoints,
 ): Promise<DigestBody> {
   const html = format === 'html' ? htmlToText(text) : null;
   const readable = html ? html.text : text;
@@ -342,6 +344,7 @@ export async function digestContent(
       html ? { text, start: html.rawStart, end: html.rawEnd } : undefined,
     ),
     timeLimit,
+    ...(checkpoints ? { checkpoints } : {}),
   };
   const result = await deps.engine.digest(document);
   const untrusted = instructionSpans(readable, document.normalized, document.language);

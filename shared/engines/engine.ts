@@ -14,6 +14,18 @@ export interface PreparedDocument {
   locator: QuoteLocator;
   /** When the document must be finished; long loops call `timeLimit.check(stage)`. */
   timeLimit: TimeLimit;
+  /**
+   * Where an engine keeps work it has paid for (the answers of a long document's parts), so a
+   * try after a failure resumes instead of paying again. Absent: nothing is kept.
+   */
+  checkpoints?: Checkpoints;
+}
+
+/** Named pieces of paid work on one content under one configuration. */
+export interface Checkpoints {
+  /** The value saved under `name`, or null. */
+  read(name: string): Promise<unknown>;
+  write(name: string, value: unknown): Promise<void>;
 }
 
 /**

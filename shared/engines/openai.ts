@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import type * as z from 'zod';
@@ -11,10 +12,14 @@ import {
   digestInstructions,
   documentMessage,
   LlmDigest,
+  LlmReduce,
   outputLanguage,
   PROMPT_VERSION,
+  reduceInstructions,
+  reduceMessage,
 } from './llm-contract';
 import { priceFor } from './prices';
+import { ProviderProfile, unwrapJson } from './providers';
 import { loadTokenCounter, type TokenCounter } from './tokens';
 
 export interface OpenAiEngineOptions {
@@ -43,12 +48,20 @@ export function createOpenAiClient(options: {
   });
 }
 
-/** The response format, built on first use (converting the schema costs a few milliseconds). */
-let digestFormat: ReturnType<typeof zodResponseFormat<typeof LlmDigest>> | undefined;
-const responseFormat = () => {
-  digestFormat ??= zodResponseFormat(LlmDigest, 'article_digest');
-  return digestFormat;
+/** Response formats, built on first use (converting a schema costs a few milliseconds). */
+const formats = new Map<string, ReturnType<typeof zodResponseFormat>>();
+const responseFormat = (schema: z.ZodType, name: string) => {
+  let format = formats.get(name);
+  if (!format) {
+    format = zodResponseFormat(schema, name);
+    formats.set(name, format);
+  }
+  return format;
 };
+
+/** The two answers the engine asks for: a digest of a document or part, and the reduce step. */
+const DIGEST = { schema: LlmDigest, name: 'article_digest' } as const;
+const REDUCE = { schema: LlmReduce, name: 'digest_reduce' } as const;
 
 type Message = { role: 'system' | 'user'; content: string };
 
@@ -87,6 +100,9 @@ export function openAiEngineInfo(model: string, settings: LlmSettings): EngineIn
       outputLanguage: settings.outputLanguage,
       chunkTokens: settings.chunkTokens,
       maxOutputTokens: settings.maxOutputTokens,
+      // How the server is asked: both change what it answers.
+      temperature: settings.temperature,
+      reasoningEffort: settings.reasoningEffort,
     }),
   };
 }
@@ -99,15 +115,20 @@ export function openAiEngineInfo(model: string, settings: LlmSettings): EngineIn
 export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
   const { client, model, settings } = options;
   const info = openAiEngineInfo(model, settings);
+  // How this server takes a request; what it learns (no JSON schemas) lasts as long as the engine.
+  const profile = new ProviderProfile({ provider: 'openai', ...settings });
 
-  const call = async (meter: Meter, messages: Message[]): Promise<LlmDigest> => {
+  const call = async <T>(
+    meter: Meter,
+    messages: Message[],
+    answer: { schema: z.ZodType<T>; name: string },
+  ): Promise<T> => {
     // One repair attempt for an answer that is not valid JSON of the requested shape.
     for (let attempt = 1; ; attempt++) {
-      const completion = await create(client, meter, {
+      const completion = await profile.send((body) => create(client, meter, body), {
         model,
         messages,
-        response_format: responseFormat(),
-        max_completion_tokens: settings.maxOutputTokens,
+        response_format: responseFormat(answer.schema, answer.name),
       });
       const choice = completion.choices[0];
       if (choice?.message.refusal) {
@@ -117,7 +138,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         throw new DocumentError('llm_refusal', "The provider's content filter stopped the answer.");
       }
       if (choice?.finish_reason === 'length') throw new TruncatedAnswer();
-      const parsed = parseAnswer(choice?.message.content ?? '', LlmDigest);
+      const parsed = parseAnswer(choice?.message.content ?? '', answer.schema);
       if (parsed.ok) return parsed.value;
       if (attempt >= 2) {
         throw new DocumentError(
@@ -136,10 +157,14 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
     canSplit: boolean,
   ): Promise<LlmDigest> => {
     try {
-      return await call(meter, [
-        { role: 'system', content: digestInstructions(context.language, context.part) },
-        { role: 'user', content: documentMessage(chunk.text, context.earlier) },
-      ]);
+      return await call(
+        meter,
+        [
+          { role: 'system', content: digestInstructions(context.language, context.part) },
+          { role: 'user', content: documentMessage(chunk.text) },
+        ],
+        DIGEST,
+      );
     } catch (error) {
       if (!(error instanceof TruncatedAnswer)) throw error;
       const halves = canSplit
@@ -159,9 +184,43 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       }
       const answers: LlmDigest[] = [];
       for (const half of halves) answers.push(await digestChunk(meter, half, context, false));
+      const joiner = context.sourceLanguage === 'zh' ? '' : ' ';
       return {
-        summary: answers.map((a) => a.summary).join(context.sourceLanguage === 'zh' ? '' : ' '),
-        articles: mergeArticles(answers.map((a) => a.articles)),
+        summary: answers.map((a) => a.summary).join(joiner),
+        articles: mergeArticles(answers.map((a) => a.articles)).map(
+          ({ partSummaries, ...article }) => ({ ...article, summary: partSummaries.join(joiner) }),
+        ),
+      };
+    }
+  };
+
+  /**
+   * The reduce step: one short call over the parts' summaries, for the summary of the whole
+   * document and of each article. An answer that never validates falls back to the parts' own
+   * summaries joined, rather than losing the digest of every part.
+   */
+  const reduce = async (
+    meter: Meter,
+    language: string,
+    sourceLanguage: string,
+    partSummaries: string[],
+    articles: Array<{ title: string | null; summaries: string[] }>,
+  ): Promise<LlmReduce> => {
+    const joiner = sourceLanguage === 'zh' ? '' : ' ';
+    try {
+      return await call(
+        meter,
+        [
+          { role: 'system', content: reduceInstructions(language) },
+          { role: 'user', content: reduceMessage(partSummaries, articles) },
+        ],
+        REDUCE,
+      );
+    } catch (error) {
+      if (!(error instanceof TruncatedAnswer) && !isInvalidOutput(error)) throw error;
+      return {
+        summary: partSummaries.join(joiner),
+        articles: articles.map((a, i) => ({ index: i + 1, summary: a.summaries.join(joiner) })),
       };
     }
   };
@@ -173,6 +232,16 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       const count = await loadTokenCounter();
       const { normalized } = document;
       const language = outputLanguage(settings.outputLanguage, document.language);
+      // Instructions and the response schema, paid on every call.
+      const overhead = count(digestInstructions(language, { index: 1, count: 2 })) + 450;
+      const whole = count(normalized.text);
+      const estimate = whole + overhead * Math.ceil(whole / settings.chunkTokens);
+      if (estimate > settings.documentTokenBudget) {
+        throw new DocumentError(
+          'budget_exceeded',
+          `Digesting this document needs about ${estimate} input tokens; the budget is ${settings.documentTokenBudget} (LLM_DOCUMENT_TOKEN_BUDGET). Nothing was spent.`,
+        );
+      }
       const chunks = chunkText(
         normalized.text,
         normalized.paragraphs,
@@ -180,58 +249,68 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         count,
         settings.chunkTokens,
       );
-      // Instructions, the response schema and, for parts, the summary carried over.
-      const overhead = count(digestInstructions(language, { index: 1, count: 2 })) + 450;
-      const needed = chunks.reduce((n, c) => n + c.tokens + overhead, 0);
-      if (needed > settings.documentTokenBudget) {
-        throw new DocumentError(
-          'budget_exceeded',
-          `Digesting this document needs about ${needed} input tokens; the budget is ${settings.documentTokenBudget} (LLM_DOCUMENT_TOKEN_BUDGET). Nothing was spent.`,
-        );
-      }
 
-      // Parts are digested in order, each told what the earlier ones said, so the last answer's
-      // summary covers the whole document and no separate merge call is needed.
+      // Map: each part digested on its own (a part answered in an earlier try is taken from the
+      // checkpoints, not paid again); reduce: one short call over the part summaries, so the
+      // summaries of the document and its articles draw on every part.
       const meter = new Meter(document.timeLimit);
-      const parts: DraftArticle[][] = [];
-      let summary = '';
-      let inProgress: DraftArticle | null = null;
       try {
+        const answers: LlmDigest[] = [];
+        const parts: DraftArticle[][] = [];
         for (const [i, chunk] of chunks.entries()) {
           document.timeLimit.check(`digesting part ${i + 1} of ${chunks.length}`);
-          const answer = await digestChunk(
-            meter,
-            chunk,
-            {
-              language,
-              sourceLanguage: document.language,
-              count,
-              part: chunks.length > 1 ? { index: i + 1, count: chunks.length } : undefined,
-              earlier: i > 0 ? { summary, article: inProgress } : undefined,
-            },
-            true,
-          );
+          const name = `part-${createHash('sha256').update(chunk.text).digest('hex').slice(0, 32)}`;
+          const saved = LlmDigest.safeParse(await document.checkpoints?.read(name));
+          const answer = saved.success
+            ? saved.data
+            : await digestChunk(
+                meter,
+                chunk,
+                {
+                  language,
+                  sourceLanguage: document.language,
+                  count,
+                  part: chunks.length > 1 ? { index: i + 1, count: chunks.length } : undefined,
+                },
+                true,
+              );
+          if (!saved.success && chunks.length > 1) await document.checkpoints?.write(name, answer);
           // Quotes are looked for in their own part of the source first.
           const within = {
             from: normalized.toSource[chunk.start] ?? 0,
             to: normalized.toSource[chunk.end] ?? document.source.length,
           };
-          const drafts = answer.articles.map((a) => toDraft(a, within));
-          parts.push(drafts);
-          summary = answer.summary;
-          inProgress = drafts.at(-1) ?? inProgress;
+          answers.push(answer);
+          parts.push(answer.articles.map((a) => toDraft(a, within)));
         }
+        const merged = mergeArticles(parts);
+        let summary = answers[0]?.summary ?? '';
+        if (chunks.length > 1) {
+          document.timeLimit.check('summarizing the parts');
+          const reduced = await reduce(
+            meter,
+            language,
+            document.language,
+            answers.map((a) => a.summary),
+            merged.map((a) => ({ title: a.title, summaries: a.partSummaries })),
+          );
+          summary = reduced.summary;
+          for (const { index, summary: articleSummary } of reduced.articles) {
+            const article = merged[index - 1];
+            if (article && articleSummary) article.summary = articleSummary;
+          }
+        }
+        return {
+          summary,
+          articles: merged.map(({ partSummaries: _, ...article }) => article),
+          usage: meter.usage(model, settings.prices),
+          translated:
+            language.toLowerCase() !== outputLanguage('source', document.language).toLowerCase(),
+        };
       } catch (error) {
         // Every token paid is on record: the failure carries what this try spent.
         throw withUsage(error, meter.usage(model, settings.prices));
       }
-      return {
-        summary,
-        articles: mergeArticles(parts),
-        usage: meter.usage(model, settings.prices),
-        translated:
-          language.toLowerCase() !== outputLanguage('source', document.language).toLowerCase(),
-      };
     },
   };
 }
@@ -241,9 +320,6 @@ interface PartContext {
   sourceLanguage: string;
   count: TokenCounter;
   part: { index: number; count: number } | undefined;
-  earlier:
-    | { summary: string; article: { title: string | null; summary: string } | null }
-    | undefined;
 }
 
 class TruncatedAnswer extends Error {}
@@ -316,7 +392,7 @@ function parseAnswer<T>(
 ): { ok: true; value: T } | { ok: false; problem: string } {
   let json: unknown;
   try {
-    json = JSON.parse(content);
+    json = JSON.parse(unwrapJson(content));
   } catch {
     return { ok: false, problem: 'not valid JSON' };
   }
@@ -351,7 +427,7 @@ function toDraft(
 /**
  * Joins the articles of consecutive parts: a part's first article continues the previous part's
  * last one when it has no title of its own or the same title. Tasks repeated across parts are
- * kept once.
+ * kept once. Each article keeps the summaries its parts gave it, for the reduce step.
  */
 function mergeArticles<
   A extends {
@@ -361,19 +437,23 @@ function mergeArticles<
     keyPoints: unknown[];
     tasks: Array<{ task: string }>;
   },
->(parts: A[][]): A[] {
-  const merged: A[] = [];
+>(parts: A[][]): Array<A & { partSummaries: string[] }> {
+  const merged: Array<A & { partSummaries: string[] }> = [];
   for (const articles of parts) {
     articles.forEach((article, i) => {
       const last = merged[merged.length - 1];
       if (i === 0 && last && (article.title === null || article.title === last.title)) {
         last.byline ??= article.byline;
-        // The later part was told the article so far, so its summary covers the whole article.
-        last.summary = article.summary || last.summary;
+        if (article.summary) last.partSummaries.push(article.summary);
         last.keyPoints.push(...article.keyPoints);
         last.tasks.push(...article.tasks);
       } else {
-        merged.push({ ...article, keyPoints: [...article.keyPoints], tasks: [...article.tasks] });
+        merged.push({
+          ...article,
+          keyPoints: [...article.keyPoints],
+          tasks: [...article.tasks],
+          partSummaries: article.summary ? [article.summary] : [],
+        });
       }
     });
   }
@@ -387,6 +467,10 @@ function mergeArticles<
     }) as A['tasks'];
   }
   return merged;
+}
+
+function isInvalidOutput(error: unknown): boolean {
+  return error instanceof DocumentError && error.code === 'llm_invalid_output';
 }
 
 /** The error, as one of ours, carrying what was spent before it (a bug becomes `internal`). */

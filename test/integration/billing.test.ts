@@ -208,13 +208,13 @@ describe('nothing billed twice, newest version wins', () => {
     expect(llm.requests).toHaveLength(1);
     expect(outcomes[1]?.status).toBe('digested');
   });
-  it('puts every token the server billed on record, in retries and in the final error record', async () => {
+  it('puts every token the server billed on record, and resumes from the parts already paid for', async () => {
     const env = fresh();
     const key = `${env.INPUT_PREFIX}three-parts.txt`;
     await put(key, sampleText(SAMPLE_000));
     // The third part fails on every try, after the first two were answered (and billed).
     llm.respondWith((request, n) =>
-      request.body.messages.some((m) => m.content.includes('Part 3 of'))
+      request.body.messages.some((m) => /\bpart 3 of\b/i.test(m.content))
         ? { status: 500, error: { message: 'down' } }
         : followSchema(request, n),
     );
@@ -250,7 +250,10 @@ describe('nothing billed twice, newest version wins', () => {
       ],
     });
     await handle(receive(1));
+    const billedFirst = { ...llm.billed };
     await handle(receive(2));
+    // The second try took the two answered parts from the checkpoints: nothing more was billed.
+    expect(llm.billed).toEqual(billedFirst);
 
     expect(llm.billed.calls).toBeGreaterThanOrEqual(2);
     expect(retries).toHaveLength(1);
@@ -262,6 +265,7 @@ describe('nothing billed twice, newest version wins', () => {
       recorded.reduce((n, u) => n + (u?.[field] ?? 0), 0);
     expect(sum('inputTokens')).toBe(llm.billed.inputTokens);
     expect(sum('outputTokens')).toBe(llm.billed.outputTokens);
-    expect(record?.usage.estimatedCostUsd).toBeGreaterThan(0);
+    expect(retries[0]?.spent?.estimatedCostUsd).toBeGreaterThan(0);
+    expect(record?.usage).toMatchObject({ inputTokens: 0, outputTokens: 0 });
   });
 });

@@ -283,9 +283,18 @@ describe('openai engine at the HTTP boundary', () => {
     const calls = llm.requests.length;
     expect(calls).toBeGreaterThan(2);
     expect(calls).toBeLessThanOrEqual(Math.ceil(countTokens(report) / chunkTokens) + 1);
-    expect(llm.requests.at(-1)?.body.messages.at(-1)?.content).toMatch(
-      /^<earlier>\nSummary so far: /,
-    );
+    // Map: every part on its own; reduce: one call over what the parts said.
+    const mapped = llm.requests.filter((r) => r.schema === 'article_digest');
+    expect(llm.requests.at(-1)?.schema).toBe('digest_reduce');
+    // The summary draws on every part: what the model said of each part is in it.
+    for (const request of mapped) {
+      const said = (followSchema(request) as { json: { summary: string } }).json.summary;
+      expect(squash(digest.summary)).toContain(squash(said));
+    }
+    // Parts of near-equal size, each within the budget (or a tenth over it).
+    const sizes = mapped.map((r) => countTokens(r.document));
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThan(chunkTokens / 4);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(chunkTokens * 1.1);
     const tasks = digest.articles.flatMap((a) => a.tasks);
     // Tasks from the first document and from the last pages of the report.
     expect(tasks.map((t) => t.task)).toContain('统筹建设监管工作平台');
@@ -296,7 +305,7 @@ describe('openai engine at the HTTP boundary', () => {
       );
     }
     // Every request carried its part of the document, and no sentence was cut between parts.
-    const parts = llm.requests.map((r) => r.document);
+    const parts = mapped.map((r) => r.document);
     expect(squash(parts.join(''))).toBe(squash(report));
     for (const part of parts.slice(0, -1)) {
       const tail = part.trimEnd().slice(-12);

@@ -9,6 +9,7 @@ describe('parseConfig', () => {
       outputPrefix: 'digests/',
       errorPrefix: 'errors/',
       cachePrefix: 'cache/',
+      textPrefix: 'texts/',
       maxObjectBytes: 10 * 1024 * 1024,
     });
     expect(config.engine).toBe('extractive');
