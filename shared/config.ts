@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import {
+  outputLimit,
   PROVIDERS,
   type Provider,
   profileProblems,
@@ -117,8 +118,12 @@ export const EnvSchema = z
     OPENAI_BASE_URL: z.url().optional(),
     /** Model name sent to the API. */
     OPENAI_MODEL: z.string().min(1).default('gpt-4.1-mini'),
-    /** Per-request timeout; with the retries it must fit the function's time budget. */
-    OPENAI_TIMEOUT_MS: PositiveInt.default(60_000),
+    /**
+     * Timeout of one LLM request (milliseconds). Default: 15 s plus the output limit at 40 tokens
+     * a second (4,096 tokens: 118 s), so a full-length answer is not cut off by its own timeout;
+     * the document's time limit (`DOCUMENT_TIME_LIMIT_MS`) bounds every request whatever this is.
+     */
+    OPENAI_TIMEOUT_MS: PositiveInt.optional(),
     /** SDK retries on connection errors, 408, 409, 429 and 5xx (with backoff, retry-after honoured). */
     OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
     /** Upper bound of output tokens per call (the answer; reasoning models get room on top). */
@@ -244,6 +249,18 @@ export interface Config {
   credentials: AwsCredentials | null;
 }
 
+/** Output tokens a second the request timeout allows for: a slow provider's pace, not a fast one's. */
+export const SLOWEST_TOKENS_PER_SECOND = 40;
+
+/**
+ * The default timeout of one LLM request (milliseconds): 15 s to the first token, then the whole
+ * output limit at {@link SLOWEST_TOKENS_PER_SECOND}, so a legitimate full-length answer is never
+ * cut off by its own timeout (4,096 tokens: 118 s). The document's time limit still bounds it.
+ */
+export function requestTimeoutFor(outputTokens: number): number {
+  return 15_000 + Math.ceil((outputTokens / SLOWEST_TOKENS_PER_SECOND) * 1000);
+}
+
 /** Thrown at start-up when the environment is invalid; the message names every bad variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -282,7 +299,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       apiKey: e.OPENAI_API_KEY,
       baseURL: e.OPENAI_BASE_URL,
       model: e.OPENAI_MODEL,
-      timeoutMs: e.OPENAI_TIMEOUT_MS,
+      timeoutMs:
+        e.OPENAI_TIMEOUT_MS ??
+        requestTimeoutFor(
+          outputLimit({ maxOutputTokens: e.LLM_MAX_OUTPUT_TOKENS, ...resolveProfile(e) }),
+        ),
       maxRetries: e.OPENAI_MAX_RETRIES,
     },
     llm: {

@@ -30,4 +30,14 @@ describe('parseConfig', () => {
   it('rejects nested prefixes, so outputs can never be taken for inputs', () => {
     expect(() => parseConfig({ OUTPUT_PREFIX: 'incoming/digests/' })).toThrow(/must not nest/);
   });
+
+  it('derives the LLM request timeout from the output limit, so a full answer fits', () => {
+    // 4,096 tokens at 40 a second take 102 s: more than the old fixed 60 s.
+    expect(parseConfig({}).openai.timeoutMs).toBe(15_000 + 102_400);
+    expect(parseConfig({ LLM_MAX_OUTPUT_TOKENS: '1000' }).openai.timeoutMs).toBe(40_000);
+    expect(parseConfig({ OPENAI_TIMEOUT_MS: '30000' }).openai.timeoutMs).toBe(30_000);
+    // A reasoning model's limit includes its reasoning, and so does its timeout.
+    const reasoning = parseConfig({ OPENAI_MODEL: 'gpt-5-mini' }).openai.timeoutMs;
+    expect(reasoning).toBeGreaterThan(parseConfig({}).openai.timeoutMs);
+  });
 });
