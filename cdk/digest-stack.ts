@@ -8,6 +8,7 @@ import {
 } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { EventPattern } from 'aws-cdk-lib/aws-events';
 import { Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import {
@@ -28,7 +29,9 @@ import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import { DeadLetterRecorder } from './dead-letter-recorder';
 import { DigestAlarms } from './digest-alarms';
+import { DigestCatalog } from './digest-catalog';
 import { DigestDashboard } from './digest-dashboard';
+import { eventPatternJson, recordWrittenPattern } from './digest-events';
 import { DigestFunction, FUNCTION_TIMEOUT } from './digest-function';
 
 export interface DigestStackProps extends StackProps {
@@ -116,6 +119,12 @@ export class DigestStack extends Stack {
   readonly deadLetters: Queue;
   /** The intake of dead letters and the function that records them. */
   readonly recorder: DeadLetterRecorder;
+  /** S3's EventBridge events for a digest written (output `DigestWrittenEventPattern`). */
+  readonly digestWritten: EventPattern;
+  /** S3's EventBridge events for an error record written (`ErrorRecordWrittenEventPattern`). */
+  readonly errorRecordWritten: EventPattern;
+  /** The Glue tables, the Athena workgroup and the query policy over the records. */
+  readonly catalog: DigestCatalog;
 
   constructor(scope: Construct, id: string, props: DigestStackProps) {
     super(scope, id, props);
@@ -136,6 +145,9 @@ export class DigestStack extends Stack {
           encryption: BucketEncryption.S3_MANAGED,
           enforceSSL: true,
           versioned: true,
+          // Consumers subscribe to records written instead of polling: S3 sends every object
+          // event of the bucket to EventBridge, where rules pick the record prefixes.
+          eventBridgeEnabled: true,
           // Versioning is the undo of an overwrite or delete, bounded in time; the cache is an
           // index that is rebuilt on demand; parts of an abandoned upload are billed unseen.
           lifecycleRules: [
@@ -330,6 +342,18 @@ export class DigestStack extends Stack {
     });
     new DigestDashboard(this, 'Dashboard', { fn, queue, deadLetters, recorder });
 
+    // An imported bucket's EventBridge delivery is left as it is (see the README): it applies to
+    // every object event of the bucket, is billed per event, and would outlive the stack.
+    this.digestWritten = recordWrittenPattern(bucket.bucketName, outputPrefix);
+    this.errorRecordWritten = recordWrittenPattern(bucket.bucketName, errorPrefix);
+    const catalog = new DigestCatalog(this, 'Catalog', {
+      bucket,
+      outputPrefix,
+      errorPrefix,
+      bucketInPolicy,
+    });
+    this.catalog = catalog;
+
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'InputPrefix', { value: inputPrefix });
     new CfnOutput(this, 'OutputPrefix', { value: outputPrefix });
@@ -339,6 +363,16 @@ export class DigestStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueArn', { value: deadLetters.queueArn });
     new CfnOutput(this, 'FunctionName', { value: fn.functionName });
+    new CfnOutput(this, 'DigestWrittenEventPattern', {
+      value: this.toJsonString(eventPatternJson(this.digestWritten)),
+    });
+    new CfnOutput(this, 'ErrorRecordWrittenEventPattern', {
+      value: this.toJsonString(eventPatternJson(this.errorRecordWritten)),
+    });
+    new CfnOutput(this, 'GlueDatabase', { value: catalog.databaseName });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: catalog.workGroupName });
+    new CfnOutput(this, 'QueryResultsBucketName', { value: catalog.results.bucketName });
+    new CfnOutput(this, 'QueryPolicyArn', { value: catalog.queryPolicy.managedPolicyArn });
   }
 }
 
