@@ -272,6 +272,8 @@ export class DigestCatalog extends Construct {
           resources: [bucket.bucketArn],
           conditions: { StringLike: { 's3:prefix': [`${outputPrefix}*`, `${errorPrefix}*`] } },
         }),
+        // Athena asks where a table's bucket is before it reads it.
+        new PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
         new PolicyStatement({
           actions: ['s3:GetBucketLocation', 's3:ListBucket'],
           resources: [this.results.bucketArn],

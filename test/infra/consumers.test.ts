@@ -304,7 +304,7 @@ describe('DigestStack for consumers', () => {
           .filter((s) => JSON.stringify(s.Resource).includes(`"${articles}"`))
           .flatMap(actionsOf)
           .sort(),
-      ).toEqual(['s3:GetObject', 's3:ListBucket']);
+      ).toEqual(['s3:GetBucketLocation', 's3:GetObject', 's3:ListBucket']);
       const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
       const start = readme.indexOf('<!-- query policy: checked against the template by');
       expect(start).toBeGreaterThan(0);
