@@ -64,7 +64,7 @@ export async function renderReview(
   <input id="search" type="search" placeholder="Search (/)" aria-label="Search documents and tasks">
   <label>Owner <select id="owner"><option value="">any</option><option value="(none)">not stated</option></select></label>
   <label>Deadline <select id="deadline"><option value="">any</option><option value="with">stated</option><option value="without">not stated</option></select></label>
-  <label>Document <select id="document"><option value="">all</option></select></label>
+  <label>Document <select id="doc-filter"><option value="">all</option></select></label>
   <p class="keys">/ search · j k move · Enter open · n p next task · t tasks · d documents</p>
 </header>
 <div id="documents-view">

@@ -5,7 +5,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import type { PipelineSettings } from '../../shared/config';
 import { Digest, ErrorRecord } from '../../shared/contract';
 import { decodeText } from '../../shared/text/decode';
-import { htmlToText } from '../../shared/text/html';
+import { type HtmlText, htmlToText } from '../../shared/text/html';
 import { UsageError } from '../usage';
 import type { ReviewDocument } from './render';
 
@@ -22,17 +22,86 @@ function parseRecord(text: string): { digest?: Digest; error?: ErrorRecord } | n
 }
 
 /**
- * The text a digest's evidence offsets count in: the decoded source, and for an HTML page the
- * text read from it (as the pipeline reads it), not its markup.
+ * What the page shows of a source: its decoded text, and for an HTML page the text read from it
+ * (as the pipeline reads it) instead of its markup. An HTML digest's evidence offsets count in
+ * the page's markup, so its copy for the page gets them re-counted in that text.
  */
-export function sourceText(bytes: Uint8Array | null, digest?: Digest): string | null {
-  if (!bytes) return null;
+export function sourceView(
+  bytes: Uint8Array | null,
+  digest?: Digest,
+): { source: string | null; digest?: Digest } {
+  const base = digest ? { digest } : {};
+  if (!bytes) return { source: null, ...base };
+  let text: string;
   try {
-    const text = decodeText(bytes).text;
-    return digest?.source.format === 'html' ? htmlToText(text).text : text;
+    text = decodeText(bytes).text;
   } catch {
-    return null;
+    return { source: null, ...base };
   }
+  if (digest?.source.format !== 'html') return { source: text, ...base };
+  const read = htmlToText(text);
+  const rebase = evidenceInText(text, read);
+  const shown = structuredClone(digest);
+  for (const article of shown.articles) {
+    for (const item of [...article.tasks, ...article.keyPoints]) {
+      const span = rebase(item.evidence.start, item.evidence.end);
+      if (span) [item.evidence.start, item.evidence.end] = span;
+    }
+  }
+  return { source: read.text, digest: shown };
+}
+
+/** UTF-16 index of each code point of `text`, and one past the end. */
+function codePointUnits(text: string): Int32Array {
+  const units = new Int32Array(text.length + 1);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    units[n++] = i;
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) i++;
+  }
+  units[n] = text.length;
+  return units.subarray(0, n + 1);
+}
+
+/**
+ * Maps a span of the page's markup (code points) to the span of its text that came from it
+ * (code points), or null when no text came from it.
+ */
+function evidenceInText(
+  html: string,
+  read: HtmlText,
+): (start: number, end: number) => [number, number] | null {
+  const rawUnits = codePointUnits(html);
+  const textUnits = codePointUnits(read.text);
+  /** The code point of the text holding UTF-16 index `unit`. */
+  const textCodePoint = (unit: number) => {
+    let lo = 0;
+    let hi = textUnits.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((textUnits[mid] ?? 0) <= unit) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  return (start, end) => {
+    const from = rawUnits[Math.min(start, rawUnits.length - 1)] ?? 0;
+    const to = rawUnits[Math.min(end, rawUnits.length - 1)] ?? html.length;
+    let first = -1;
+    let last = -1;
+    // Text characters come from the page in order, so their ranges do not decrease.
+    for (let i = 0; i < read.text.length; i++) {
+      const rawStart = read.rawStart[i] ?? 0;
+      if (rawStart >= to) break;
+      if (rawStart >= from && (read.rawEnd[i] ?? 0) <= to) {
+        if (first === -1) first = i;
+        last = i;
+      }
+    }
+    if (first === -1) return null;
+    return [textCodePoint(first), textCodePoint(last) + 1];
+  };
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -78,7 +147,7 @@ export async function reviewFromFolder(
       documents.push({
         key,
         ...record,
-        source: sourceText(bytes, record.digest),
+        ...sourceView(bytes, record.digest),
         files: { record: file, source: bytes ? path : null },
       });
     }
@@ -118,7 +187,7 @@ export async function reviewFromBucket(
         documents.push({
           key: source.key,
           ...record,
-          source: sourceText(await read(source.key, source.versionId), record.digest),
+          ...sourceView(await read(source.key, source.versionId), record.digest),
         });
       }
       token = page.NextContinuationToken;

@@ -54,7 +54,7 @@ for (const row of rows) {
 }
 const ownerSelect = byId<HTMLSelectElement>('owner');
 const deadlineSelect = byId<HTMLSelectElement>('deadline');
-const documentSelect = byId<HTMLSelectElement>('document');
+const documentSelect = byId<HTMLSelectElement>('doc-filter');
 const search = byId<HTMLInputElement>('search');
 
 let view: 'documents' | 'tasks' = 'documents';
