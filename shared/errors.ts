@@ -36,7 +36,7 @@ export class DigestError extends Error {
    * True for an error made by this class or a subclass, whichever bundle's copy made it. A
    * subclass without a `kind` of its own is checked by its prototype chain only.
    */
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     if (!Object.hasOwn(this, 'kind'))
       return Function.prototype[Symbol.hasInstance].call(this, value);
     if (typeof value !== 'object' || value === null) return false;

@@ -4,9 +4,10 @@ import { DigestError, DocumentError, TransientError, usageOf } from '../../share
 describe('error taxonomy', () => {
   it('recognises errors made by another bundle’s copy of the classes', async () => {
     // A second instance of the module, as the LLM engine's own bundle has.
-    const copy = (await import(
+    const copy: typeof import('../../shared/errors') = await import(
+      // @ts-expect-error -- the query makes a second module instance; tsc cannot resolve it.
       '../../shared/errors.ts?another-bundle'
-    )) as typeof import('../../shared/errors');
+    );
     expect(copy.DocumentError).not.toBe(DocumentError);
     const refusal = new copy.DocumentError('llm_refusal', 'The model refused.');
     refusal.usage = { llmCalls: 1, inputTokens: 10, outputTokens: 2, estimatedCostUsd: 0 };
