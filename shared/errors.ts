@@ -37,11 +37,14 @@ export class DigestError extends Error {
    * subclass without a `kind` of its own is checked by its prototype chain only.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (!Object.hasOwn(this, 'kind'))
-      return Function.prototype[Symbol.hasInstance].call(this, value);
+    // biome-ignore lint/complexity/noThisInStatic: the class right of instanceof, maybe a subclass.
+    const checked: typeof DigestError = this;
+    if (!Object.hasOwn(checked, 'kind')) {
+      return Function.prototype[Symbol.hasInstance].call(checked, value);
+    }
     if (typeof value !== 'object' || value === null) return false;
     const kinds = (value as { [KINDS]?: unknown })[KINDS];
-    return Array.isArray(kinds) && kinds.includes(this.kind);
+    return Array.isArray(kinds) && kinds.includes(checked.kind);
   }
 }
 
