@@ -1,8 +1,13 @@
-// The embedded S3 server of local mode (behind the strict front of strict-s3.ts, in the parent),
-// in a process of its own so that its file I/O runs on another core than the pipeline. Started
-// by cli/local-s3.ts with fork(); speaks over IPC: it sends { type: 'ready', port } once
-// listening and { type: 'event', notification } for every S3 event notification; it stops on
-// { type: 'close' }.
+// The embedded S3 server of local mode, in a process of its own so that its work runs on another
+// core than the pipeline. Started by cli/local/s3.ts with fork(); speaks over IPC: it sends
+// { type: 'ready', port } once listening and { type: 'event', notification } for every S3 event
+// notification; it stops on { type: 'close' }.
+//
+// With a front port (5th argument), the strict front of strict-s3.ts runs here too, on that port
+// (0: any free one), and `ready` gives the front's port: the front hands the requests it passes
+// on unchanged to s3rver's request handler in this process, with no second HTTP hop. Without
+// one, `ready` gives s3rver's own port and the parent runs the front (it does when a test checks
+// requests against a policy or records them: the policy and the record live in the parent).
 import S3rver from 's3rver';
 import FilesystemStore from 's3rver/lib/stores/filesystem.js';
 
@@ -60,7 +65,7 @@ FilesystemStore.prototype.listObjects = async function (bucket, options) {
   };
 };
 
-const [directory, bucket, port, notifyPrefix = ''] = process.argv.slice(2);
+const [directory, bucket, port, notifyPrefix = '', frontPort = ''] = process.argv.slice(2);
 const server = new S3rver({
   address: '127.0.0.1',
   port: Number(port ?? 0),
@@ -68,6 +73,9 @@ const server = new S3rver({
   directory,
   configureBuckets: [{ name: bucket }],
 });
+// s3rver's first middleware formats a coloured log line for every request, even when silent,
+// only for the silent logger to drop it: some 0.15 ms a request for nothing.
+server.middleware[0] = (_ctx, next) => next();
 // Only ObjectCreated events under the watched prefix cross over, as an S3 notification filter.
 server.on('event', (notification) => {
   const records = notification.Records.filter(
@@ -77,9 +85,30 @@ server.on('event', (notification) => {
     process.send?.({ type: 'event', notification: { ...notification, Records: records } });
 });
 const address = await server.run();
-process.send?.({ type: 'ready', port: address.port });
+let front;
+if (frontPort !== '') {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { startStrictS3 } = await import('./strict-s3.ts');
+  const [upstreamAccessKeyId, functionAccessKeyId] = process.argv.slice(7);
+  front = await startStrictS3({
+    upstream: `http://127.0.0.1:${address.port}`,
+    upstreamAccessKeyId,
+    functionAccessKeyId,
+    port: Number(frontPort),
+    dispatch: server.callback(),
+  }).catch((error) => {
+    process.send?.({ type: 'failed', code: error?.code ?? null, message: String(error) });
+    process.exit(1);
+  });
+}
+process.send?.({
+  type: 'ready',
+  port: front ? Number(new URL(front.endpoint).port) : address.port,
+});
 process.on('message', async (message) => {
   if (message?.type === 'close') {
+    await front?.close();
     await server.close();
     process.exit(0);
   }

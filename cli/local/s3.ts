@@ -79,14 +79,26 @@ export async function startLocalS3(options: {
     options.directory ??
     (await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'article-digest-s3-')));
   if (options.directory) await mkdir(options.directory, { recursive: true });
-  const child = fork(CHILD, [directory, options.bucket, '0', options.notifyPrefix ?? ''], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  // The front runs beside s3rver in the child, off the pipeline's core and with no second HTTP
+  // hop, unless it needs what lives here: the policy callback, or the record of calls.
+  const frontHere = options.authorizeFunction !== undefined || options.recordCalls === true;
+  const args = [directory, options.bucket, '0', options.notifyPrefix ?? ''];
+  if (!frontHere) {
+    args.push(
+      String(options.port ?? 0),
+      LOCAL_CREDENTIALS.accessKeyId,
+      LOCAL_FUNCTION_CREDENTIALS.accessKeyId,
+    );
+  }
+  const child = fork(CHILD, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     const onMessage = (message: ChildMessage) => {
       if (message.type === 'ready') {
         child.off('exit', onExit);
         resolve(message.port);
+      } else if (message.type === 'failed') {
+        child.off('exit', onExit);
+        reject(Object.assign(new Error(message.message), { code: message.code }));
       }
     };
     const onExit = (code: number | null) =>
@@ -94,17 +106,19 @@ export async function startLocalS3(options: {
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
-  const front = await startStrictS3({
-    upstream: `http://127.0.0.1:${port}`,
-    upstreamAccessKeyId: LOCAL_CREDENTIALS.accessKeyId,
-    functionAccessKeyId: LOCAL_FUNCTION_CREDENTIALS.accessKeyId,
-    authorize: options.authorizeFunction,
-    record: options.recordCalls,
-    port: options.port,
-  }).catch(async (error: unknown) => {
-    child.kill();
-    throw error;
-  });
+  const front = frontHere
+    ? await startStrictS3({
+        upstream: `http://127.0.0.1:${port}`,
+        upstreamAccessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+        functionAccessKeyId: LOCAL_FUNCTION_CREDENTIALS.accessKeyId,
+        authorize: options.authorizeFunction,
+        record: options.recordCalls,
+        port: options.port,
+      }).catch(async (error: unknown) => {
+        child.kill();
+        throw error;
+      })
+    : { endpoint: `http://127.0.0.1:${port}`, calls: [] as S3Call[], close: async () => {} };
   const { endpoint } = front;
   let sequence = 0;
   return {
@@ -146,6 +160,7 @@ export async function startLocalS3(options: {
 
 type ChildMessage =
   | { type: 'ready'; port: number }
+  | { type: 'failed'; code: string | null; message: string }
   | { type: 'event'; notification: RawNotification };
 
 const CHILD = fileURLToPath(new URL('./s3-server-child.mjs', import.meta.url));

@@ -2,7 +2,6 @@
  * Local mode: the deployed path (S3 → SQS message → handler → S3) on this machine, with the
  * embedded S3 server in place of AWS and the same handler code the Lambda function runs.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Config } from '../../shared/config';
 import type { ErrorCode, Usage } from '../../shared/contract';
 import type { Engine } from '../../shared/engines/engine';
@@ -17,6 +16,7 @@ import {
   type SqsEventLike,
   startLocalS3,
 } from './s3';
+import { createUploader } from './upload';
 
 export const LOCAL_BUCKET = 'article-digest-local';
 
@@ -128,13 +128,14 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
       }
     }
   });
+  const uploader = createUploader(s3.endpoint, LOCAL_CREDENTIALS, LOCAL_REGION);
   return {
     s3,
     async put(key, body) {
       const notified = new Promise<void>((resolve) =>
         waiting.set(key, [...(waiting.get(key) ?? []), resolve]),
       );
-      await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+      await uploader.upload(s3.bucket, key, body);
       if (key.startsWith(options.config.pipeline.inputPrefix)) await notified;
       else waiting.delete(key);
     },
@@ -142,7 +143,10 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
-    close: () => s3.close(),
+    close: async () => {
+      uploader.close();
+      await s3.close();
+    },
   };
 }
 

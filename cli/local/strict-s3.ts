@@ -26,6 +26,7 @@ import {
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type RequestListener,
   request,
   type ServerResponse,
 } from 'node:http';
@@ -84,6 +85,14 @@ export interface StrictS3Options {
   record?: boolean | undefined;
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number | undefined;
+  /**
+   * The upstream server's request handler, when it runs in this process (s3rver's Koa
+   * callback): requests whose answer the front passes on unchanged are handed to it directly
+   * instead of over a second HTTP connection. The front still checks them first, as ever; only
+   * the answers it must read (a denied 404, a filtered multi-object delete) and the ETag of a
+   * conditional write go through `upstream`.
+   */
+  dispatch?: RequestListener | undefined;
 }
 
 export interface StrictS3Front {
@@ -142,6 +151,27 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3F
       } else out.end();
     });
 
+  /**
+   * Answers a request with the upstream server's answer, unchanged: in process when the
+   * upstream handler is here, else over HTTP. Resolves when the client has the answer.
+   */
+  const passOn = async (req: IncomingMessage, res: ServerResponse, accessKeyId: string | null) => {
+    const { dispatch } = options;
+    if (!dispatch) {
+      const url = req.url ?? '/';
+      return relay(
+        await forward(req.method ?? 'GET', url, upstreamHeaders(req, accessKeyId), req),
+        res,
+      );
+    }
+    const headers = upstreamHeaders(req, accessKeyId);
+    for (const name of Object.keys(req.headers)) if (!(name in headers)) delete req.headers[name];
+    Object.assign(req.headers, headers);
+    const answered = new Promise<void>((resolve) => res.once('close', resolve));
+    dispatch(req, res);
+    await answered;
+  };
+
   /** The current ETag of an object (quoted, as S3 sends it), or null when there is none. */
   const currentEtag = async (path: string): Promise<string | null> => {
     const response = await forward('HEAD', path, { host: upstream.host });
@@ -173,7 +203,7 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3F
       res.once('finish', () =>
         record({ accessKeyId, restricted, action: 'unknown', bucket: '', status: res.statusCode }),
       );
-      return pipeThrough(req, res, url, accessKeyId);
+      return passOn(req, res, accessKeyId);
     }
     const { bucket, key } = operation;
     if (key !== null && Buffer.byteLength(key) > MAX_KEY_BYTES) {
@@ -193,8 +223,10 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3F
       }
     }
     if (!operation.mutates) {
+      // Only the function's reads, checked against a policy, need their answer read here.
+      if (!(guarded && operation.read)) return passOn(req, res, accessKeyId);
       const response = await forward(method, url, upstreamHeaders(req, accessKeyId), req);
-      if (guarded && operation.read && response.statusCode === 404 && key !== null) {
+      if (response.statusCode === 404 && key !== null) {
         // S3 says "no such key" only to a caller who could have listed the key.
         const list = { action: 's3:ListBucket', bucket, prefix: key };
         const listable = await allowed(list);
@@ -213,9 +245,8 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3F
         );
         if (refusal) return sendError(req, res, ...refusal);
       }
-      const response = await forward(method, url, upstreamHeaders(req, accessKeyId), req);
       // The lock is held until the write is answered, so the next check sees its result.
-      await relay(response, res);
+      await passOn(req, res, accessKeyId);
     });
   };
 
@@ -307,13 +338,6 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3F
     });
     res.end(xml);
   };
-
-  const pipeThrough = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: string,
-    accessKeyId: string | null,
-  ) => relay(await forward(req.method ?? 'GET', url, upstreamHeaders(req, accessKeyId), req), res);
 
   const upstreamHeaders = (req: IncomingMessage, accessKeyId: string | null) => {
     const headers = withoutHopByHop({ ...req.headers });

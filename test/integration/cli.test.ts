@@ -299,8 +299,12 @@ describe('article-digest run', () => {
 
   describe('--watch', () => {
     let child: ChildProcess | undefined;
-    afterEach(() => {
-      child?.kill('SIGINT');
+    // Stopped and waited for, so that it writes nothing into the folder being removed.
+    afterEach(async () => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
     });
 
     it('names the port and the fix when a second watch server is started on it', async () => {

@@ -1,0 +1,67 @@
+/**
+ * Uploads to the local S3 server as a user's client would (a signed PutObject), over a keep-alive
+ * connection with the request signed by aws4fetch: a fifth of the CPU the SDK's client spends on
+ * a PutObject, which counted in local mode's throughput, where the uploads share the pipeline's
+ * core.
+ */
+import { Agent, request } from 'node:http';
+import { AwsClient } from 'aws4fetch';
+
+export type Upload = (bucket: string, key: string, body: string | Uint8Array) => Promise<void>;
+
+/** Encodes a key for a URL path as S3 expects: RFC 3986, slashes kept. */
+function encodeKey(key: string): string {
+  return key
+    .split('/')
+    .map((part) =>
+      // "." and ".." segments are percent-encoded, or URL handling would resolve them away.
+      part === '.' || part === '..'
+        ? part.replaceAll('.', '%2E')
+        : encodeURIComponent(part).replace(
+            /[!'()*]/g,
+            (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+          ),
+    )
+    .join('/');
+}
+
+/**
+ * An uploader to `endpoint` (path-style, `http://127.0.0.1:<port>`).
+ * @throws from the returned function an Error naming the key and the server's answer when the
+ *   upload is refused.
+ */
+export function createUploader(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  region: string,
+): { upload: Upload; close(): void } {
+  const signer = new AwsClient({ ...credentials, service: 's3', region });
+  const agent = new Agent({ keepAlive: true });
+  const upload: Upload = async (bucket, key, body) => {
+    // A copy with a plain ArrayBuffer behind it, as the signer's body type wants.
+    const bytes = new Uint8Array(typeof body === 'string' ? Buffer.from(body) : body);
+    const url = `${endpoint.replace(/\/$/, '')}/${bucket}/${encodeKey(key)}`;
+    const signed = await signer.sign(url, { method: 'PUT', body: bytes });
+    const headers = Object.fromEntries(signed.headers);
+    headers['content-length'] = String(bytes.length);
+    await new Promise<void>((resolve, reject) => {
+      const out = request(url, { method: 'PUT', headers, agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else {
+            const answer = Buffer.concat(chunks).toString('utf8');
+            const code = /<Code>([^<]*)<\/Code>/.exec(answer)?.[1] ?? `HTTP ${status}`;
+            reject(new Error(`Uploading ${key} failed: ${code}`));
+          }
+        });
+        response.on('error', reject);
+      });
+      out.on('error', reject);
+      out.end(bytes);
+    });
+  };
+  return { upload, close: () => agent.destroy() };
+}
