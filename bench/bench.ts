@@ -20,13 +20,21 @@ import { type ProcessedRow, startLocalSession } from '../cli/local/session';
 import { parseConfig } from '../shared/config';
 import { Digest, SCHEMA_VERSION } from '../shared/contract';
 import { createEngine } from '../shared/engines';
-import type { Engine } from '../shared/engines/engine';
+import type { DraftArticle, Engine } from '../shared/engines/engine';
 import { createExtractiveEngine } from '../shared/engines/extractive';
 import { silentLog } from '../shared/log';
 import { digestContent } from '../shared/pipeline';
 import { decodeText } from '../shared/text/decode';
+import { normalize } from '../shared/text/normalize';
 import { splitSentences } from '../shared/text/segment';
-import { followSchema, type Responder, startFakeOpenAi } from '../test/support/fake-openai';
+import {
+  answerFrom,
+  type ChatRequest,
+  followSchema,
+  type PlannedAnswer,
+  type Responder,
+  startFakeOpenAi,
+} from '../test/support/fake-openai';
 import { longReport } from '../test/support/long-report';
 import { functionAssetDir, synthApp } from '../test/support/synth';
 import { WORST_CASES } from '../test/support/worst-case';
@@ -66,11 +74,21 @@ async function llmEconomy() {
     llm.requests.length = 0;
     await digestContent({ engine }, text, 'text');
     const tokens = countTokens(text);
+    // Fixed overhead (instructions, schema, framing) apart from the sentence numbers, which
+    // grow with the text: both are paid input.
+    const numbered = (r: ChatRequest) => {
+      const user = r.body.messages.find((m) => m.role === 'user')?.content ?? '';
+      return /<document>\n([\s\S]*)\n<\/document>/.exec(user)?.[1] ?? '';
+    };
     const overheads = llm.requests.map((r) => {
       const prompt =
         r.body.messages.map((m) => m.content).join('\n') + JSON.stringify(r.body.response_format);
-      return countTokens(prompt) - countTokens(r.document);
+      return countTokens(prompt) - countTokens(numbered(r));
     });
+    const numbers = llm.requests.reduce(
+      (n, r) => n + countTokens(numbered(r)) - countTokens(r.document),
+      0,
+    );
     const allowed = tokens <= chunkTokens ? 1 : Math.ceil(tokens / chunkTokens) + 1;
     rows.push({
       document: name,
@@ -79,21 +97,140 @@ async function llmEconomy() {
       callsAllowed: allowed,
       overheadMax: Math.max(...overheads),
       overheadMean: Math.round(overheads.reduce((a, b) => a + b, 0) / overheads.length),
+      numberTokens: numbers,
+      numberShare: Number(fixed(numbers / tokens, 3)),
       met: llm.requests.length <= allowed && Math.max(...overheads) <= 600,
     });
   }
   await llm.close();
   out('## 1. LLM economy (local OpenAI-compatible server, chunk budget 12,000 tokens)');
   out();
-  out('| document | tokens | calls | allowed | overhead tokens/call (max, mean) | met |');
-  out('|---|---|---|---|---|---|');
+  out(
+    '| document | tokens | calls | allowed | overhead tokens/call (max, mean) | sentence numbers: tokens, share of text | met |',
+  );
+  out('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     out(
-      `| ${r.document} | ${r.tokens} | ${r.calls} | ${r.callsAllowed} | ${r.overheadMax}, ${r.overheadMean} | ${r.met ? 'yes' : 'no'} |`,
+      `| ${r.document} | ${r.tokens} | ${r.calls} | ${r.callsAllowed} | ${r.overheadMax}, ${r.overheadMean} | ${r.numberTokens}, ${fixed(r.numberShare * 100)}% | ${r.met ? 'yes' : 'no'} |`,
     );
   }
   out();
   results.llmEconomy = rows;
+  await outputPerItem();
+}
+
+/**
+ * The samples' answers as a careful model gives them (`test/fixtures/llm/answer-*.json`: every
+ * item with the verbatim words it starts at), in the shape asked for now (a sentence number and
+ * an anchor; the code derives the quote) and in the shape asked for before (prompt
+ * digest-2026-11.3: a verbatim quote of at most 40 characters per item, here the item's clause
+ * from those words, cut at 40). Both are grounded by the pipeline: same items, same grounding,
+ * so output tokens per grounded item compare the shapes alone.
+ */
+async function outputPerItem() {
+  const rows = [];
+  for (const [name, file] of [
+    ['sample 000', '000_ec775d6fbf83bfac.txt'],
+    ['sample 004', '004_9c44e55c456fc08c.txt'],
+  ] as const) {
+    const text = readFileSync(resolve(ROOT, 'samples', file), 'utf8');
+    const planned = JSON.parse(
+      readFileSync(resolve(ROOT, 'test/fixtures/llm', `answer-${file.slice(0, 3)}.json`), 'utf8'),
+    ) as PlannedAnswer;
+    const items = planned.articles.reduce((n, a) => n + a.keyPoints.length + a.tasks.length, 0);
+    const grounded = (body: { articles: Array<{ keyPoints: unknown[]; tasks: unknown[] }> }) =>
+      body.articles.reduce((n, a) => n + a.keyPoints.length + a.tasks.length, 0);
+
+    // Cited: through the engine and the test server, as the model would answer this prompt.
+    const llm = await startFakeOpenAi(answerFrom(planned));
+    const config = parseConfig({ OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: llm.baseURL });
+    const cited = await digestContent({ engine: await createEngine(config) }, text, 'text');
+    const user = llm.requests[0]?.body.messages.find((m) => m.role === 'user')?.content ?? '';
+    const numbers = countTokens(user) - countTokens(user.replace(/\[\d+\]/g, ''));
+    const citedRow = {
+      outputTokens: llm.billed.outputTokens,
+      inputTokens: llm.billed.inputTokens,
+      grounded: grounded(cited),
+    };
+    await llm.close();
+
+    // Quoted: the same items with the quotes the earlier shape asked for, grounded alike.
+    const normalized = normalize(text).text;
+    const quoteAt = (at: string) => {
+      const from = normalized.indexOf(at);
+      const end = /[；;。！？!?]/.exec(normalized.slice(from));
+      return normalized.slice(from, from + Math.min(40, end ? end.index + 1 : 40));
+    };
+    const quotedAnswer = {
+      summary: planned.summary,
+      articles: planned.articles.map((a) => ({
+        title: a.title,
+        byline: a.byline,
+        summary: a.summary,
+        keyPoints: a.keyPoints.map(({ at, point }) => ({ point, quote: quoteAt(at) })),
+        tasks: a.tasks.map(({ at, task, owner, deadline }) => ({
+          task,
+          owner,
+          deadline,
+          quote: quoteAt(at),
+        })),
+      })),
+    };
+    const quoted = await digestContent({ engine: replayAnswer(quotedAnswer) }, text, 'text');
+    const quotedTokens = countTokens(JSON.stringify(quotedAnswer));
+    const withoutQuotes = JSON.stringify(quotedAnswer, (key, value) =>
+      key === 'quote' ? undefined : value,
+    );
+    const quoteTokens = quotedTokens - countTokens(withoutQuotes);
+    rows.push({
+      document: name,
+      items,
+      grounded: citedRow.grounded,
+      groundedBefore: grounded(quoted),
+      outputTokens: citedRow.outputTokens,
+      outputTokensBefore: quotedTokens,
+      perItem: Number(fixed(citedRow.outputTokens / citedRow.grounded)),
+      perItemBefore: Number(fixed(quotedTokens / grounded(quoted))),
+      quoteShareBefore: Number(fixed(quoteTokens / quotedTokens, 2)),
+      inputTokens: citedRow.inputTokens,
+      numberTokens: numbers,
+      met: citedRow.outputTokens / citedRow.grounded <= 50 && citedRow.grounded >= grounded(quoted),
+    });
+  }
+  out(
+    'Output tokens per grounded item, realistic answers (sentence number and anchor, before: quote)',
+  );
+  out();
+  out(
+    '| document | items | grounded (before) | output tokens (before) | per grounded item (before) | quotes in output before | input tokens, of which sentence numbers | met (≤ 50, equal grounding) |',
+  );
+  out('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    out(
+      `| ${r.document} | ${r.items} | ${r.grounded} (${r.groundedBefore}) | ${r.outputTokens} (${r.outputTokensBefore}) | ${r.perItem} (${r.perItemBefore}) | ${Math.round(r.quoteShareBefore * 100)}% | ${r.inputTokens}, ${r.numberTokens} | ${r.met ? 'yes' : 'no'} |`,
+    );
+  }
+  out();
+  results.llmOutputPerItem = rows;
+}
+
+/** An engine that returns a quoted answer as it is, for the pipeline to ground: no network. */
+function replayAnswer(answer: {
+  summary: string;
+  articles: Array<
+    Omit<DraftArticle, 'keyPoints' | 'tasks'> & Pick<DraftArticle, 'keyPoints' | 'tasks'>
+  >;
+}): Engine {
+  return {
+    info: { name: 'openai', model: 'replay', promptVersion: 'bench', configHash: '0'.repeat(16) },
+    costly: false,
+    async digest() {
+      return {
+        ...answer,
+        usage: { llmCalls: 1, inputTokens: 0, outputTokens: 0, estimatedCostUsd: null },
+      };
+    },
+  };
 }
 
 // --- 2. Backlog under a rate limit ---------------------------------------------------------------

@@ -130,8 +130,22 @@ export const Grounding = z
       .describe(
         "Owners and deadlines set to null because the passage around the task's quote does not state them (since 1.1.0).",
       ),
+    duplicates: z
+      .int()
+      .nonnegative()
+      .describe(
+        'Tasks and key points left out because another item of the article says the same on the same evidence (since 1.2.0). Items that say different things about one sentence are all kept.',
+      ),
+    unreliable: z
+      .boolean()
+      .describe(
+        'True when more than a quarter of the checked items were left out as dropped or unsupported (since 1.2.0): the engine answered largely from outside the source, and what it kept deserves less trust. Filter on it to keep only well-grounded digests.',
+      ),
   })
   .meta({ id: 'Grounding' });
+
+/** Share of checked items left out (dropped or unsupported) above which a digest is `unreliable`. */
+export const UNRELIABLE_SHARE = 0.25;
 
 export const Digest = z
   .object({

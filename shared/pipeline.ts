@@ -12,6 +12,7 @@ import {
   SCHEMA_VERSION,
   type Source,
   type Task,
+  UNRELIABLE_SHARE,
 } from './contract';
 import type {
   Checkpoints,
@@ -373,12 +374,24 @@ async function readJson<T>(
   }
 }
 
-/** Keeps the first of items that share the same evidence span. */
-function unique<T extends { evidence: Evidence }>(items: T[]): T[] {
+/**
+ * Keeps the first of items that say the same (`text`, compared without case, spaces and
+ * punctuation) on the same evidence span; several items on one span that say different things
+ * (tasks of one sentence) are all kept. `repeated` counts what was left out.
+ */
+function unique<T extends { evidence: Evidence }>(
+  items: T[],
+  text: (item: T) => string,
+  repeated: { count: number },
+): T[] {
   const seen = new Set<string>();
-  return items.filter(({ evidence }) => {
-    const key = `${evidence.start}:${evidence.end}`;
-    if (seen.has(key)) return false;
+  return items.filter((item) => {
+    const said = text(item).toLowerCase().replace(/[\s\p{P}]+/gu, '');
+    const key = `${item.evidence.start}:${item.evidence.end}:${said}`;
+    if (seen.has(key)) {
+      repeated.count++;
+      return false;
+    }
     seen.add(key);
     return true;
   });
@@ -399,7 +412,9 @@ function sourceRef(ref: ObjectRef, source: Partial<Source>) {
  * tries to instruct the model, are dropped (`dropped`). A task or key point whose text its quote
  * does not support is dropped too (`unsupported`); an owner or deadline the quote's passage does
  * not state is set to null (`unsupportedFields`), keeping the task, which its quote does support,
- * without the part that is not. An item repeating another's evidence is kept once.
+ * without the part that is not. An item saying what another says on the same evidence is kept
+ * once (`duplicates`); a digest that lost more than {@link UNRELIABLE_SHARE} of its items to
+ * the checks says so (`unreliable`).
  */
 function ground(
   result: EngineResult,
@@ -410,6 +425,7 @@ function ground(
   let dropped = 0;
   let unsupported = 0;
   let unsupportedFields = 0;
+  const duplicates = { count: 0 };
   const support = new SupportCheck(document.normalized, {
     translated: result.translated === true,
     sourceLanguage: document.language,
@@ -459,12 +475,27 @@ function ground(
     title: a.title,
     byline: a.byline,
     summary: a.summary,
-    keyPoints: a.keyPoints.map(keyPoint).filter((x) => x !== null),
-    tasks: unique(a.tasks.map(task).filter((x) => x !== null)),
+    keyPoints: unique(
+      a.keyPoints.map(keyPoint).filter((x) => x !== null),
+      (k) => k.point,
+      duplicates,
+    ),
+    tasks: unique(
+      a.tasks.map(task).filter((x) => x !== null),
+      (t) => t.task,
+      duplicates,
+    ),
   }));
   return {
     summary: result.summary,
     articles,
-    grounding: { checked, dropped, unsupported, unsupportedFields },
+    grounding: {
+      checked,
+      dropped,
+      unsupported,
+      unsupportedFields,
+      duplicates: duplicates.count,
+      unreliable: checked > 0 && (dropped + unsupported) / checked > UNRELIABLE_SHARE,
+    },
   };
 }

@@ -5,14 +5,26 @@ import type * as z from 'zod';
 import type { LlmSettings, PriceTable } from '../config';
 import type { EngineInfo, Usage } from '../contract';
 import { DigestError, DocumentError, TransientError } from '../errors';
-import { type Chunk, chunkText } from '../text/chunk';
+import { chunkText } from '../text/chunk';
+import { findAnchor } from '../text/grounding';
+import type { Normalized } from '../text/normalize';
+import { splitSentences } from '../text/segment';
 import type { TimeLimit } from '../time-limit';
-import { configHash, type DraftArticle, type Engine, type EngineResult } from './engine';
+import {
+  configHash,
+  type DraftArticle,
+  type Engine,
+  type EngineResult,
+  type Quoted,
+} from './engine';
 import {
   digestInstructions,
   documentMessage,
   LlmDigest,
+  LlmDigestAnswer,
   LlmReduce,
+  MARKER_ALLOWANCE,
+  numberedText,
   outputLanguage,
   PROMPT_VERSION,
   reduceInstructions,
@@ -20,7 +32,7 @@ import {
 } from './llm-contract';
 import { priceFor } from './prices';
 import { ProviderProfile, unwrapJson } from './providers';
-import { loadTokenCounter, type TokenCounter } from './tokens';
+import { loadTokenCounter } from './tokens';
 
 export interface OpenAiEngineOptions {
   /** A configured client: timeout and retries sized to the function's time budget. */
@@ -59,9 +71,32 @@ const responseFormat = (schema: z.ZodType, name: string) => {
   return format;
 };
 
-/** The two answers the engine asks for: a digest of a document or part, and the reduce step. */
-const DIGEST = { schema: LlmDigest, name: 'article_digest' } as const;
+/**
+ * The two answers the engine asks for: a digest of a document or part, and the reduce step.
+ * `read` is what an answer is parsed with, where it is more forgiving than what is asked for.
+ */
+const DIGEST = { schema: LlmDigest, read: LlmDigestAnswer, name: 'article_digest' } as const;
 const REDUCE = { schema: LlmReduce, name: 'digest_reduce' } as const;
+
+/** A sentence of the normalized text, numbered from 1 as the model sees it. */
+interface NumberedSentence {
+  number: number;
+  start: number;
+  end: number;
+}
+
+/** What one call carries: a range of the normalized text and the sentences in it. */
+interface Part {
+  start: number;
+  end: number;
+  sentences: NumberedSentence[];
+}
+
+/**
+ * The longest quote derived from a citation, in UTF-16 units: a clause of real prose is far
+ * shorter, and the support check reads 300 units either side of a quote anyway.
+ */
+const MAX_DERIVED_QUOTE = 300;
 
 type Message = { role: 'system' | 'user'; content: string };
 
@@ -121,7 +156,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
   const call = async <T>(
     meter: Meter,
     messages: Message[],
-    answer: { schema: z.ZodType<T>; name: string },
+    answer: { schema: z.ZodType<T>; read?: z.ZodType<T>; name: string },
   ): Promise<T> => {
     // One repair attempt for an answer that is not valid JSON of the requested shape.
     for (let attempt = 1; ; attempt++) {
@@ -138,7 +173,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         throw new DocumentError('llm_refusal', "The provider's content filter stopped the answer.");
       }
       if (choice?.finish_reason === 'length') throw new TruncatedAnswer();
-      const parsed = parseAnswer(choice?.message.content ?? '', answer.schema);
+      const parsed = parseAnswer(choice?.message.content ?? '', answer.read ?? answer.schema);
       if (parsed.ok) return parsed.value;
       if (attempt >= 2) {
         throw new DocumentError(
@@ -150,9 +185,9 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
   };
 
   /** Digests one part; an answer cut off at the output limit is asked again in halves, once. */
-  const digestChunk = async (
+  const digestPart = async (
     meter: Meter,
-    chunk: Chunk,
+    part: Part,
     context: PartContext,
     canSplit: boolean,
   ): Promise<LlmDigest> => {
@@ -160,22 +195,14 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       return await call(
         meter,
         [
-          { role: 'system', content: digestInstructions(context.language, context.part) },
-          { role: 'user', content: documentMessage(chunk.text) },
+          { role: 'system', content: digestInstructions(context.language) },
+          { role: 'user', content: partMessage(context.text, part, context.part) },
         ],
         DIGEST,
       );
     } catch (error) {
       if (!(error instanceof TruncatedAnswer)) throw error;
-      const halves = canSplit
-        ? chunkText(
-            chunk.text,
-            [{ start: 0, end: chunk.text.length }],
-            context.sourceLanguage,
-            context.count,
-            Math.ceil(chunk.tokens / 2) + 1,
-          )
-        : [];
+      const halves = canSplit ? halve(part) : [];
       if (halves.length < 2) {
         throw new DocumentError(
           'llm_invalid_output',
@@ -183,7 +210,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         );
       }
       const answers: LlmDigest[] = [];
-      for (const half of halves) answers.push(await digestChunk(meter, half, context, false));
+      for (const half of halves) answers.push(await digestPart(meter, half, context, false));
       const joiner = context.sourceLanguage === 'zh' ? '' : ' ';
       return {
         summary: answers.map((a) => a.summary).join(joiner),
@@ -233,22 +260,39 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       const { normalized } = document;
       const language = outputLanguage(settings.outputLanguage, document.language);
       // Instructions and the response schema, paid on every call.
-      const overhead = count(digestInstructions(language, { index: 1, count: 2 })) + 450;
+      const overhead = count(digestInstructions(language)) + 450;
       const whole = count(normalized.text);
-      const estimate = whole + overhead * Math.ceil(whole / settings.chunkTokens);
-      if (estimate > settings.documentTokenBudget) {
-        throw new DocumentError(
+      const overBudget = (estimate: number) =>
+        new DocumentError(
           'budget_exceeded',
           `Digesting this document needs about ${estimate} input tokens; the budget is ${settings.documentTokenBudget} (LLM_DOCUMENT_TOKEN_BUDGET). Nothing was spent.`,
         );
-      }
-      const chunks = chunkText(
+      // Checked before the sentences are numbered too, so an oversized document costs no work.
+      const least = whole + overhead * Math.ceil(whole / settings.chunkTokens);
+      if (least > settings.documentTokenBudget) throw overBudget(least);
+      const sentences: NumberedSentence[] = splitSentences(
+        normalized.text,
+        normalized.paragraphs,
+        document.language,
+      ).map((s, i) => ({ number: i + 1, start: s.start, end: s.end }));
+      const numbered = count(numberedText(normalized.text, 0, normalized.text.length, sentences));
+      // Parts are sized on the text; the sentence numbers ride on each call like the
+      // instructions. Where the server's context is known, a document whose numbers take more
+      // than the room allowed for them (very short sentences) is cut into smaller parts.
+      const markers = whole > 0 ? numbered / whole - 1 : 0;
+      const budget =
+        settings.contextTokens !== undefined && markers > MARKER_ALLOWANCE
+          ? Math.floor((settings.chunkTokens * (1 + MARKER_ALLOWANCE)) / (1 + markers))
+          : settings.chunkTokens;
+      const estimate = numbered + overhead * Math.ceil(whole / budget);
+      if (estimate > settings.documentTokenBudget) throw overBudget(estimate);
+      const parts = chunkText(
         normalized.text,
         normalized.paragraphs,
         document.language,
         count,
-        settings.chunkTokens,
-      );
+        budget,
+      ).map((chunk) => partOf(sentences, chunk.start, chunk.end));
 
       // Map: each part digested on its own (a part answered in an earlier try is taken from the
       // checkpoints, not paid again); reduce: one short call over the part summaries, so the
@@ -256,36 +300,27 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       const meter = new Meter(document.timeLimit);
       try {
         const answers: LlmDigest[] = [];
-        const parts: DraftArticle[][] = [];
-        for (const [i, chunk] of chunks.entries()) {
-          document.timeLimit.check(`digesting part ${i + 1} of ${chunks.length}`);
-          const name = `part-${createHash('sha256').update(chunk.text).digest('hex').slice(0, 32)}`;
-          const saved = LlmDigest.safeParse(await document.checkpoints?.read(name));
-          const answer = saved.success
-            ? saved.data
-            : await digestChunk(
-                meter,
-                chunk,
-                {
-                  language,
-                  sourceLanguage: document.language,
-                  count,
-                  part: chunks.length > 1 ? { index: i + 1, count: chunks.length } : undefined,
-                },
-                true,
-              );
-          if (!saved.success && chunks.length > 1) await document.checkpoints?.write(name, answer);
-          // Quotes are looked for in their own part of the source first.
-          const within = {
-            from: normalized.toSource[chunk.start] ?? 0,
-            to: normalized.toSource[chunk.end] ?? document.source.length,
+        const drafts: DraftArticle[][] = [];
+        for (const [i, part] of parts.entries()) {
+          document.timeLimit.check(`digesting part ${i + 1} of ${parts.length}`);
+          const context: PartContext = {
+            text: normalized.text,
+            language,
+            sourceLanguage: document.language,
+            part: parts.length > 1 ? { index: i + 1, count: parts.length } : undefined,
           };
+          // Named by what the call carries, sentence numbers included.
+          const message = partMessage(normalized.text, part, context.part);
+          const name = `part-${createHash('sha256').update(message).digest('hex').slice(0, 32)}`;
+          const saved = LlmDigest.safeParse(await document.checkpoints?.read(name));
+          const answer = saved.success ? saved.data : await digestPart(meter, part, context, true);
+          if (!saved.success && parts.length > 1) await document.checkpoints?.write(name, answer);
           answers.push(answer);
-          parts.push(answer.articles.map((a) => toDraft(a, within)));
+          drafts.push(answer.articles.map((a) => toDraft(a, citations(normalized, part))));
         }
-        const merged = mergeArticles(parts);
+        const merged = mergeArticles(drafts);
         let summary = answers[0]?.summary ?? '';
-        if (chunks.length > 1) {
+        if (parts.length > 1) {
           document.timeLimit.check('summarizing the parts');
           const reduced = await reduce(
             meter,
@@ -316,10 +351,89 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
 }
 
 interface PartContext {
+  /** The normalized text the parts index. */
+  text: string;
   language: string;
   sourceLanguage: string;
-  count: TokenCounter;
   part: { index: number; count: number } | undefined;
+}
+
+/** The user message of one call: the part's text with its sentences numbered. */
+function partMessage(text: string, part: Part, of: PartContext['part']): string {
+  return documentMessage(numberedText(text, part.start, part.end, part.sentences), of);
+}
+
+/** The part [start, end) of the text with the sentences in it (one begun before it included). */
+function partOf(sentences: NumberedSentence[], start: number, end: number): Part {
+  let lo = 0;
+  let hi = sentences.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sentences[mid]?.end ?? 0) <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  let last = lo;
+  while (last < sentences.length && (sentences[last]?.start ?? end) < end) last++;
+  return { start, end, sentences: sentences.slice(lo, last) };
+}
+
+/**
+ * A part cut in two at the sentence start nearest its middle, for an answer that did not fit the
+ * output limit; none when it holds a single sentence.
+ */
+function halve(part: Part): Part[] {
+  const middle = (part.start + part.end) / 2;
+  let best = -1;
+  for (let i = 1; i < part.sentences.length; i++) {
+    const at = part.sentences[i]?.start ?? 0;
+    const current = part.sentences[best]?.start;
+    if (current === undefined || Math.abs(at - middle) < Math.abs(current - middle)) best = i;
+  }
+  const cut = part.sentences[best]?.start;
+  if (cut === undefined || cut <= part.start) return [];
+  return [
+    { start: part.start, end: cut, sentences: part.sentences.slice(0, best) },
+    { start: cut, end: part.end, sentences: part.sentences.slice(best) },
+  ];
+}
+
+/**
+ * Turns the citations of one part's answer into quotes: the cited sentence from the anchor to the
+ * end of its clause (；; or the sentence end), the verbatim text of the normalized document, with
+ * its place in the source so that the pipeline finds that very occurrence. A sentence number the
+ * call did not carry, or an anchor not in the sentence, gives an empty quote, which the pipeline
+ * drops and counts as it does a quote not in the source.
+ */
+function citations(
+  normalized: Normalized,
+  part: Part,
+): (item: { sentence: number; anchor: string }) => Quoted {
+  const first = part.sentences[0]?.number ?? 0;
+  return ({ sentence, anchor }) => {
+    const s = Number.isInteger(sentence) ? part.sentences[sentence - first] : undefined;
+    if (!s) return { quote: '' };
+    const text = normalized.text.slice(s.start, s.end);
+    const at = findAnchor(text, anchor);
+    if (at < 0) return { quote: '' };
+    const end = clauseEnd(text, at);
+    const from = normalized.toSource[s.start + at] ?? 0;
+    const to = (normalized.toSource[s.start + end - 1] ?? from) + 1;
+    return { quote: text.slice(at, end), near: from, within: { from, to } };
+  };
+}
+
+/** Where the clause that starts at `at` ends: after its ；or ;, else at the sentence end. */
+function clauseEnd(sentence: string, at: number): number {
+  const semicolon = /[；;]/g;
+  semicolon.lastIndex = at + 1;
+  const found = semicolon.exec(sentence);
+  const end = found ? found.index + 1 : sentence.length;
+  if (end - at <= MAX_DERIVED_QUOTE) return end;
+  // Cut after the last clause punctuation that keeps the quote within bounds.
+  for (let i = at + MAX_DERIVED_QUOTE - 1; i > at + MAX_DERIVED_QUOTE / 2; i--) {
+    if (/[，,、：:]/.test(sentence[i] ?? '')) return i + 1;
+  }
+  return at + MAX_DERIVED_QUOTE;
 }
 
 class TruncatedAnswer extends Error {}
@@ -407,27 +521,28 @@ function parseAnswer<T>(
 
 function toDraft(
   article: LlmDigest['articles'][number],
-  within: { from: number; to: number },
+  cite: ReturnType<typeof citations>,
 ): DraftArticle {
   return {
     title: article.title,
     byline: article.byline,
     summary: article.summary,
-    keyPoints: article.keyPoints.map((k) => ({ point: k.point, quote: k.quote, within })),
+    keyPoints: article.keyPoints.map((k) => ({ point: k.point, ...cite(k) })),
     tasks: article.tasks.map((t) => ({
       task: t.task,
       owner: t.owner,
       deadline: t.deadline,
-      quote: t.quote,
-      within,
+      ...cite(t),
     })),
   };
 }
 
 /**
  * Joins the articles of consecutive parts: a part's first article continues the previous part's
- * last one when it has no title of its own or the same title. Tasks repeated across parts are
- * kept once. Each article keeps the summaries its parts gave it, for the reduce step.
+ * last one when it has no title of its own or the same title. Each article keeps the summaries
+ * its parts gave it, for the reduce step. Tasks with the same text are all kept (the pipeline
+ * counts an item that repeats another on the same evidence): parts never overlap, so the same
+ * words in two parts are two places of the document that say them.
  */
 function mergeArticles<
   A extends {
@@ -435,7 +550,7 @@ function mergeArticles<
     byline: string | null;
     summary: string;
     keyPoints: unknown[];
-    tasks: Array<{ task: string }>;
+    tasks: unknown[];
   },
 >(parts: A[][]): Array<A & { partSummaries: string[] }> {
   const merged: Array<A & { partSummaries: string[] }> = [];
@@ -456,15 +571,6 @@ function mergeArticles<
         });
       }
     });
-  }
-  for (const article of merged) {
-    const seen = new Set<string>();
-    article.tasks = article.tasks.filter((t) => {
-      const key = t.task.toLowerCase().replace(/[\s\p{P}]+/gu, '');
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    }) as A['tasks'];
   }
   return merged;
 }

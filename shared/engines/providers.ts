@@ -28,7 +28,7 @@ import type OpenAI from 'openai';
 import * as z from 'zod';
 import { DocumentError } from '../errors';
 import { OVERRUN } from '../text/chunk';
-import { digestInstructions, LlmDigest } from './llm-contract';
+import { digestInstructions, LlmDigest, MARKER_ALLOWANCE } from './llm-contract';
 import { loadTokenCounter, type TokenCounter } from './tokens';
 
 /** The servers the LLM engine knows (`LLM_PROVIDER`). `compatible` is any other. */
@@ -212,12 +212,15 @@ export async function partTokens(
   if (context === undefined) return { ok: true, tokens: settings.chunkTokens };
   const count = await loadTokenCounter();
   const overhead =
-    count(digestInstructions('the language of the document', { index: 1, count: 2 })) +
+    count(digestInstructions('the language of the document')) +
     count(JSON.stringify(z.toJSONSchema(LlmDigest))) +
     CARRIED_TOKENS;
   const output = outputLimit(settings);
-  // The chunker may run a part over its budget by OVERRUN to save a call: leave room for that.
-  const room = Math.floor(((context - output) / CONTEXT_MARGIN - overhead) / (1 + OVERRUN));
+  // The chunker may run a part over its budget by OVERRUN to save a call, and the sentence
+  // numbers sent with a part add to it: leave room for both.
+  const room = Math.floor(
+    ((context - output) / CONTEXT_MARGIN - overhead) / (1 + OVERRUN) / (1 + MARKER_ALLOWANCE),
+  );
   if (room >= settings.chunkTokens) return { ok: true, tokens: settings.chunkTokens };
   if (room >= MIN_PART_TOKENS) return { ok: true, tokens: room };
   return {

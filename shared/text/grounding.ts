@@ -76,11 +76,13 @@ export class QuoteLocator {
 
   /**
    * Locates `quote` in the source. Where it occurs more than once, an occurrence inside `within`
-   * wins, then the one nearest `near` (UTF-16 indexes of the source), then the first.
+   * wins, then the one nearest `near` (UTF-16 indexes of the source), then the first. A quote a
+   * model shortened with an ellipsis (…… ... ⋯) is matched on what precedes it (on what follows
+   * it when it opens with one), and the evidence is that text alone.
    * Returns null when the quote is not in the source.
    */
   locate(quote: string, near?: number, within?: { from: number; to: number }): Located | null {
-    const needle = fold(quote.replace(SPACES_AND_DASH_BREAKS, ''));
+    const needle = fold(beforeEllipsis(quote).replace(SPACES_AND_DASH_BREAKS, ''));
     if (needle.length === 0) return null;
     const target = near ?? within?.from;
     const best =
@@ -155,3 +157,40 @@ const JOINING_HYPHEN = /^-[ \t]*(?:\r\n|\r|\n)[ \t\u3000]*[a-z]/;
 
 const SPACES_AND_DASH_BREAKS =
   /(?<=[A-Za-z])-[ \t]*(?:\r\n|\r|\n)[ \t]*(?=[a-z])|[\s\u3000\u00a0\u2000-\u200b\u202f\u205f\ufeff]+/g;
+
+/** An ellipsis as models write one: …, ……, ⋯, three or more dots, 。。。 */
+const ELLIPSIS = /\u2026+|\u22ef+|\.{3,}|\u3002{3,}/;
+
+/**
+ * What a quote says before its first ellipsis (after it, when it opens with one): the part a
+ * model copied before it stopped copying. A quote without an ellipsis is returned as it is.
+ */
+export function beforeEllipsis(quote: string): string {
+  if (!ELLIPSIS.test(quote)) return quote;
+  for (const piece of quote.split(ELLIPSIS)) {
+    if (piece.replace(SPACES_AND_DASH_BREAKS, '') !== '') return piece.trim();
+  }
+  return '';
+}
+
+/**
+ * Where `anchor` starts in `text` (a UTF-16 index), compared as quotes are (white space, ASCII
+ * width, quotation-mark shapes and letter case ignored; a trailing ellipsis left out); -1 when it
+ * is not there or says nothing. The first occurrence wins.
+ */
+export function findAnchor(text: string, anchor: string): number {
+  const needle = fold(beforeEllipsis(anchor).replace(SPACES_AND_DASH_BREAKS, ''));
+  if (needle === '') return -1;
+  const units = new Uint16Array(text.length);
+  const map = new Int32Array(text.length);
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isSpaceCode(c)) continue;
+    units[length] = foldCode(c);
+    map[length] = i;
+    length++;
+  }
+  const at = unitsToString(units, length).indexOf(needle);
+  return at < 0 ? -1 : (map[at] ?? -1);
+}

@@ -127,7 +127,11 @@ describe('openai engine at the HTTP boundary', () => {
     await drop(SHORT);
     const request = llm.requests[0];
     const user = request?.body.messages.find((m) => m.role === 'user')?.content ?? '';
-    expect(user).toBe(`<document>\n${SHORT}\n</document>`);
+    // Each sentence numbered, for the model to cite; the numbers count as overhead.
+    expect(user).toBe(
+      '<document>\n[1]会议强调，一是加强组织领导，明确责任分工。[2]二是由市财政局负责，年底前落实配套资金。[3]三是做好宣传引导。\n</document>',
+    );
+    expect(request?.document).toBe(SHORT);
     const prompt =
       (request?.body.messages ?? []).map((m) => m.content).join('\n') +
       JSON.stringify(request?.body.response_format);

@@ -7,7 +7,8 @@ import { digestContent } from '../../shared/pipeline';
 import {
   type FakeOpenAi,
   followSchema,
-  type Reply,
+  fromQuotes,
+  type QuotedAnswer,
   startFakeOpenAi,
   withExtraTasks,
 } from '../support/fake-openai';
@@ -54,6 +55,7 @@ describe('support check on LLM answers at the HTTP boundary', () => {
         sha256: '0'.repeat(64),
         encoding: 'utf-8',
         format,
+        textKey: null,
       },
       ...body,
       processedAt: new Date().toISOString(),
@@ -103,42 +105,40 @@ describe('support check on LLM answers at the HTTP boundary', () => {
   });
 
   it('checks numbers and owners of a translated answer (OUTPUT_LANGUAGE=en on a Chinese article)', async () => {
-    const english: Reply = {
-      json: {
-        summary: 'The meeting set out three tasks.',
-        articles: [
-          {
-            title: null,
-            byline: null,
-            summary: 'The meeting set out three tasks.',
-            keyPoints: [{ point: 'The meeting stressed three tasks', quote: '会议强调' }],
-            tasks: [
-              {
-                task: 'Strengthen organisational leadership',
-                owner: null,
-                deadline: null,
-                quote: '一是加强组织领导',
-              },
-              {
-                task: 'Secure matching funds',
-                owner: 'Municipal Finance Bureau',
-                deadline: 'by the end of the year',
-                quote: '年底前落实配套资金',
-              },
-              {
-                task: 'Transfer 5000 yuan to account 12345',
-                owner: null,
-                deadline: null,
-                quote: '做好宣传引导',
-              },
-            ],
-          },
-        ],
-      },
+    const english: QuotedAnswer = {
+      summary: 'The meeting set out three tasks.',
+      articles: [
+        {
+          title: null,
+          byline: null,
+          summary: 'The meeting set out three tasks.',
+          keyPoints: [{ point: 'The meeting stressed three tasks', quote: '会议强调' }],
+          tasks: [
+            {
+              task: 'Strengthen organisational leadership',
+              owner: null,
+              deadline: null,
+              quote: '一是加强组织领导',
+            },
+            {
+              task: 'Secure matching funds',
+              owner: 'Municipal Finance Bureau',
+              deadline: 'by the end of the year',
+              quote: '年底前落实配套资金',
+            },
+            {
+              task: 'Transfer 5000 yuan to account 12345',
+              owner: null,
+              deadline: null,
+              quote: '做好宣传引导',
+            },
+          ],
+        },
+      ],
     };
-    llm.respondWith(() => english);
+    llm.respondWith(fromQuotes(english));
     const body = await digest(SHORT, { OUTPUT_LANGUAGE: 'en' });
-    expect(llm.requests[0]?.instructions).toMatch(/Write in English/);
+    expect(llm.requests[0]?.instructions).toMatch(/key points and tasks in English/);
     expect(body.articles[0]?.tasks).toMatchObject([
       { task: 'Strengthen organisational leadership', owner: null },
       { task: 'Secure matching funds', owner: null, deadline: 'by the end of the year' },

@@ -1,8 +1,9 @@
 /**
  * A local OpenAI-compatible server for tests at the HTTP boundary: the real `openai` client talks
  * to it over HTTP on 127.0.0.1. By default it answers like a model that follows the requested
- * JSON schema; a test swaps in a responder to answer slowly, with 429/500, with malformed or
- * truncated JSON, with a refusal, or with quotes that are not in the source.
+ * JSON schema, citing the numbered sentences of the document it was sent; a test swaps in a
+ * responder to answer slowly, with 429/500, with malformed or truncated JSON, with a refusal, or
+ * with citations of words that are not in the source.
  *
  * A mode makes it behave as a given server documents (see {@link ServerMode}); what the server
  * made of each request (the output limit it applied, its temperature, a prompt it cut) is kept
@@ -29,8 +30,15 @@ export interface ChatRequest {
   };
   /** The request's path, e.g. `/v1/chat/completions`. */
   path: string;
-  /** The text between <document> and </document> in the user message, as the model saw it. */
+  /**
+   * The text between <document> and </document> in the user message, as the model saw it, with
+   * the sentence numbers taken out (what was sent of the source).
+   */
   document: string;
+  /** The numbered sentences of the document, as the model saw them. */
+  sentences: Array<{ number: number; text: string }>;
+  /** Which part of a long document the user message says this is; null: the whole. */
+  part: { index: number; count: number } | null;
   /** The requested schema's name (also when the schema is in the prompt of a JSON-object call). */
   schema: string;
   /** The system message. */
@@ -242,10 +250,13 @@ export async function startFakeOpenAi(
     const prompt =
       body.messages.map((m) => m.content).join('\n') + JSON.stringify(body.response_format ?? '');
     const maxTokens = outputLimit(body);
+    const numbered = /<document>\n([\s\S]*)\n<\/document>/.exec(user)?.[1] ?? '';
+    const part = /^Part (\d+) of (\d+) of a long document\./m.exec(user);
     const request: ChatRequest = {
       body,
       path,
-      document: /<document>\n([\s\S]*)\n<\/document>/.exec(user)?.[1] ?? '',
+      ...readNumbered(numbered),
+      part: part ? { index: Number(part[1]), count: Number(part[2]) } : null,
       schema:
         body.response_format?.json_schema?.name ??
         /JSON object \(([\w-]+)\)/.exec(instructions)?.[1] ??
@@ -288,8 +299,8 @@ export async function startFakeOpenAi(
     }
     if (context !== undefined && mode === 'ollama' && promptTokens > context) {
       // Ollama keeps the end of an over-long prompt: the model sees the document's last part.
-      const cut = encode(request.document).slice(promptTokens - context);
-      request.document = decode(cut);
+      const cut = encode(numbered).slice(promptTokens - context);
+      Object.assign(request, readNumbered(decode(cut)));
       request.served.promptTokens = context;
       request.served.truncated = true;
     }
@@ -375,44 +386,93 @@ export async function startFakeOpenAi(
   };
 }
 
+/** The document as the model saw it (numbers taken out) and its numbered sentences. */
+function readNumbered(numbered: string): Pick<ChatRequest, 'document' | 'sentences'> {
+  const pieces = numbered.split(/\[(\d+)\]/);
+  const sentences: ChatRequest['sentences'] = [];
+  for (let i = 1; i < pieces.length; i += 2) {
+    sentences.push({ number: Number(pieces[i]), text: (pieces[i + 1] ?? '').trim() });
+  }
+  return { document: pieces.filter((_, i) => i % 2 === 0).join(''), sentences };
+}
+
 const ITEM =
   /(?:^|[。；;：:，,\n])\s*((?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十]+[）)]|\d+[.、])[^。；;\n]{2,40})/gu;
 
+/** An anchor as a model writes one: the first 4 characters of Chinese, else the first 2 words. */
+export function anchorOf(text: string): string {
+  const trimmed = text.trim();
+  if (/^[\p{Script=Han}（(“"]/u.test(trimmed)) return [...trimmed].slice(0, 4).join('');
+  return trimmed.split(/\s+/).slice(0, 2).join(' ');
+}
+
+const squash = (text: string) => text.replace(/\s+/g, '').toLowerCase();
+
+/**
+ * How a model cites `quote`: the number of the sentence holding it and an anchor where it starts.
+ * Words that are in no sentence are cited anyway, as a model that made them up would: with the
+ * first sentence's number and the words themselves as the anchor (so the code finds nothing).
+ */
+export function cite(request: ChatRequest, quote: string): { sentence: number; anchor: string } {
+  const sentence = request.sentences.find((s) => squash(s.text).includes(squash(quote)));
+  if (!sentence) return { sentence: request.sentences[0]?.number ?? 1, anchor: quote };
+  return { sentence: sentence.number, anchor: anchorOf(quote) };
+}
+
 /**
  * Answers as a model that follows the requested schema would: summaries from the first sentence,
- * tasks from enumerated items, each with a verbatim quote of the document it was sent.
+ * a key point on it, tasks from enumerated items, each citing its sentence with an anchor where
+ * the item starts.
  */
 export const followSchema = (request: ChatRequest, _n = 0): Reply => {
   if (request.schema === 'digest_reduce') return reduceParts(request);
-  const text = request.document;
-  const firstSentence = /^[\s\S]*?[。.!?！？](?=\s|$|[^\d])/.exec(text)?.[0] ?? text.slice(0, 60);
-  const tasks = [...text.matchAll(ITEM)].map((m) => {
-    const quote = (m[1] ?? '').trim();
-    return {
-      task: quote.replace(
-        /^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十]+[）)]|\d+[.、])/u,
-        '',
-      ),
-      owner: null,
-      deadline: null,
-      quote,
-    };
-  });
+  const first = request.sentences[0];
+  const summary = first?.text ?? request.document.trim().slice(0, 60);
+  const items = request.sentences.flatMap((s) =>
+    [...s.text.matchAll(ITEM)].map((m) => {
+      const quote = (m[1] ?? '').trim();
+      return {
+        sentence: s.number,
+        anchor: anchorOf(quote),
+        task: quote.replace(
+          /^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十]+[）)]|\d+[.、])/u,
+          '',
+        ),
+        owner: null,
+        deadline: null,
+      };
+    }),
+  );
+  // A server that enforces the schema stops a list at its bound.
+  const tasks = items.slice(0, maxItems(request, 'tasks'));
   return {
     json: {
-      summary: firstSentence.trim(),
+      summary,
       articles: [
         {
           title: null,
           byline: null,
-          summary: firstSentence.trim(),
-          keyPoints: [{ point: firstSentence.trim(), quote: firstSentence.trim().slice(0, 40) }],
+          summary,
+          keyPoints: first
+            ? [{ sentence: first.number, anchor: anchorOf(first.text), point: first.text }]
+            : [],
           tasks,
         },
       ],
     },
   };
 };
+
+/**
+ * The `maxItems` the requested JSON schema sets on an article's list, which a server enforcing
+ * the schema keeps to; unbounded when the schema is only in the prompt.
+ */
+function maxItems(request: ChatRequest, list: 'keyPoints' | 'tasks'): number {
+  type Node = { maxItems?: number; properties?: Record<string, Node>; items?: Node };
+  const schema = request.body.response_format?.json_schema?.schema as Node | undefined;
+  const bound = schema?.properties?.articles?.items?.properties?.[list]?.maxItems;
+  return bound ?? Number.POSITIVE_INFINITY;
+}
 
 /**
  * Answers the reduce step of a long document as a faithful model would: the document's summary
@@ -428,13 +488,95 @@ function reduceParts(request: ChatRequest): Reply {
   return { json: { summary: parts.join(''), articles } };
 }
 
+/** A task as a test writes it: cited by a quote of the source, or by sentence and anchor. */
+export type ExtraTask = { task: string; owner: string | null; deadline: string | null } & (
+  | { quote: string }
+  | { sentence: number; anchor: string }
+);
+
+/** The task as the model would write it for `request`. */
+function cited(request: ChatRequest, { task, owner, deadline, ...where }: ExtraTask) {
+  const citation = 'quote' in where ? cite(request, where.quote) : where;
+  return { ...citation, task, owner, deadline };
+}
+
 /** Follows the schema, then adds tasks of its own: a model that invents or obeys what it should not. */
-export function withExtraTasks(
-  ...tasks: Array<{ task: string; owner: string | null; deadline: string | null; quote: string }>
-): Responder {
+export function withExtraTasks(...tasks: ExtraTask[]): Responder {
   return (request, n) => {
     const answer = followSchema(request, n) as { json: { articles: Array<{ tasks: unknown[] }> } };
-    answer.json.articles[0]?.tasks.push(...tasks);
+    answer.json.articles[0]?.tasks.push(...tasks.map((t) => cited(request, t)));
     return answer;
+  };
+}
+
+/** An answer as a test writes it, with a quote where the model cites a sentence. */
+export interface QuotedAnswer {
+  summary: string;
+  articles: Array<{
+    title: string | null;
+    byline: string | null;
+    summary: string;
+    keyPoints: Array<{ point: string; quote: string }>;
+    tasks: Array<{ task: string; owner: string | null; deadline: string | null; quote: string }>;
+  }>;
+}
+
+/** Answers `answer`, each quote cited as a model would cite it in the document it was sent. */
+export function fromQuotes(answer: QuotedAnswer): Responder {
+  return (request) => ({
+    json: {
+      summary: answer.summary,
+      articles: answer.articles.map((a) => ({
+        ...a,
+        keyPoints: a.keyPoints.map(({ point, quote }) => ({ ...cite(request, quote), point })),
+        tasks: a.tasks.map((t) => cited(request, t)),
+      })),
+    },
+  });
+}
+
+/**
+ * An answer written for a known document, as a careful model would give it: each key point and
+ * task says where it starts in the source (`at`, verbatim and found in one sentence only).
+ */
+export interface PlannedAnswer {
+  summary: string;
+  articles: Array<{
+    title: string | null;
+    byline: string | null;
+    summary: string;
+    keyPoints: Array<{ at: string; point: string }>;
+    tasks: Array<{ at: string; task: string; owner: string | null; deadline: string | null }>;
+  }>;
+}
+
+/**
+ * Answers `planned` in the requested shape: each item cites the numbered sentence holding its
+ * `at`, with the first 6 characters of `at` as its anchor (the prompt asks for 2 to 6). Items
+ * whose sentence is not in the request (another part) are left out, as a model that never saw
+ * them would.
+ */
+export function answerFrom(planned: PlannedAnswer): Responder {
+  return (request) => {
+    const place = (at: string) => {
+      const sentence = request.sentences.find((s) => s.text.includes(at));
+      return sentence ? { sentence: sentence.number, anchor: [...at].slice(0, 6).join('') } : null;
+    };
+    return {
+      json: {
+        summary: planned.summary,
+        articles: planned.articles.map(({ keyPoints, tasks, ...article }) => ({
+          ...article,
+          keyPoints: keyPoints.flatMap(({ at, point }) => {
+            const where = place(at);
+            return where ? [{ ...where, point }] : [];
+          }),
+          tasks: tasks.flatMap(({ at, ...task }) => {
+            const where = place(at);
+            return where ? [{ ...where, ...task }] : [];
+          }),
+        })),
+      },
+    };
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QuoteLocator } from '../../shared/text/grounding';
+import { beforeEllipsis, findAnchor, QuoteLocator } from '../../shared/text/grounding';
 import { codePointSlice, SAMPLE_000, sampleText, squash } from '../support/fixtures';
 
 describe('QuoteLocator', () => {
@@ -52,5 +52,47 @@ describe('QuoteLocator', () => {
       } = l.locate(quote)?.evidence ?? { start: 0, end: 0, quote: '' };
       expect(squash(codePointSlice(text, start, end))).toBe(squash(found));
     }
+  });
+
+  it('matches a quote that ends in an ellipsis on what precedes it', () => {
+    const source = '会议强调，一是加强组织领导，明确责任分工。二是落实配套资金。';
+    const l = new QuoteLocator(source);
+    // Before: the ellipsis was looked for too, and the quote was not found.
+    for (const quote of [
+      '一是加强组织领导……',
+      '一是加强组织领导…',
+      '一是加强组织领导...',
+      '一是加强组织领导⋯⋯',
+    ]) {
+      expect(l.locate(quote)?.evidence, quote).toEqual({
+        quote: '一是加强组织领导',
+        start: 5,
+        end: 13,
+      });
+    }
+    expect(l.locate('……明确责任分工')?.evidence.quote).toBe('明确责任分工');
+    expect(l.locate('一是加强……分工')?.evidence.quote).toBe('一是加强');
+    expect(l.locate('……')).toBeNull();
+  });
+
+  it('keeps a quote without an ellipsis as it is', () => {
+    expect(beforeEllipsis('Wait. Go on.')).toBe('Wait. Go on.');
+    expect(beforeEllipsis('The plan... was approved')).toBe('The plan');
+  });
+});
+
+describe('findAnchor', () => {
+  it('finds where an anchor starts, ignoring spaces, width, quote shapes and case', () => {
+    const sentence = 'The "Highways  Team" will clear ALL drains by March.';
+    expect(findAnchor(sentence, 'the “highways team”')).toBe(0);
+    expect(findAnchor(sentence, 'all drains')).toBe(sentence.indexOf('ALL'));
+    expect(findAnchor('二是由市财政局负责，年底前落实配套资金。', '年底前落实')).toBe(10);
+    expect(findAnchor('二是由市财政局负责。', '市财政局…')).toBe(3);
+  });
+
+  it('returns -1 for an anchor that is not in the text or says nothing', () => {
+    expect(findAnchor('一是加强组织领导。', '二是')).toBe(-1);
+    expect(findAnchor('一是加强组织领导。', ' ')).toBe(-1);
+    expect(findAnchor('一是加强组织领导。', '…')).toBe(-1);
   });
 });
