@@ -77,12 +77,18 @@ export class QuoteLocator {
   /**
    * Locates `quote` in the source. Where it occurs more than once, an occurrence inside `within`
    * wins, then the one nearest `near` (UTF-16 indexes of the source), then the first. A quote a
-   * model shortened with an ellipsis (…… ... ⋯) is matched on what precedes it (on what follows
-   * it when it opens with one), and the evidence is that text alone.
-   * Returns null when the quote is not in the source.
+   * model shortened with an ellipsis (…… ... ⋯) that the source does not hold as it is, is
+   * matched on what precedes the ellipsis (on what follows it when it opens with one), and the
+   * evidence is that text alone. Returns null when the quote is not in the source.
    */
   locate(quote: string, near?: number, within?: { from: number; to: number }): Located | null {
-    const needle = fold(beforeEllipsis(quote).replace(SPACES_AND_DASH_BREAKS, ''));
+    const found = this.find(quote, near, within);
+    const shortened = beforeEllipsis(quote);
+    return found ?? (shortened === quote ? null : this.find(shortened, near, within));
+  }
+
+  private find(quote: string, near?: number, within?: { from: number; to: number }) {
+    const needle = fold(quote.replace(SPACES_AND_DASH_BREAKS, ''));
     if (needle.length === 0) return null;
     const target = near ?? within?.from;
     const best =
@@ -175,12 +181,15 @@ export function beforeEllipsis(quote: string): string {
 
 /**
  * Where `anchor` starts in `text` (a UTF-16 index), compared as quotes are (white space, ASCII
- * width, quotation-mark shapes and letter case ignored; a trailing ellipsis left out); -1 when it
- * is not there or says nothing. The first occurrence wins.
+ * width, quotation-mark shapes and letter case ignored; an anchor with an ellipsis that the text
+ * does not hold is looked for by what precedes it); -1 when it is not there or says nothing. The
+ * first occurrence wins.
  */
 export function findAnchor(text: string, anchor: string): number {
-  const needle = fold(beforeEllipsis(anchor).replace(SPACES_AND_DASH_BREAKS, ''));
-  if (needle === '') return -1;
+  const needle = (words: string) => fold(words.replace(SPACES_AND_DASH_BREAKS, ''));
+  const whole = needle(anchor);
+  const shortened = needle(beforeEllipsis(anchor));
+  if (whole === '' || shortened === '') return -1;
   const units = new Uint16Array(text.length);
   const map = new Int32Array(text.length);
   let length = 0;
@@ -191,6 +200,8 @@ export function findAnchor(text: string, anchor: string): number {
     map[length] = i;
     length++;
   }
-  const at = unitsToString(units, length).indexOf(needle);
+  const compact = unitsToString(units, length);
+  let at = compact.indexOf(whole);
+  if (at < 0 && shortened !== whole) at = compact.indexOf(shortened);
   return at < 0 ? -1 : (map[at] ?? -1);
 }

@@ -75,6 +75,12 @@ describe('QuoteLocator', () => {
     expect(l.locate('……')).toBeNull();
   });
 
+  it('keeps an ellipsis that the source itself holds', () => {
+    const l = new QuoteLocator('Wait... the plan was approved.');
+    expect(l.locate('Wait... the plan')?.evidence.quote).toBe('Wait... the plan');
+    expect(findAnchor('等等……然后批准。', '等等……然')).toBe(0);
+  });
+
   it('keeps a quote without an ellipsis as it is', () => {
     expect(beforeEllipsis('Wait. Go on.')).toBe('Wait. Go on.');
     expect(beforeEllipsis('The plan... was approved')).toBe('The plan');
