@@ -214,7 +214,10 @@ export async function processObject(
     const flightKey = `${configHash}/${fullSource.sha256}.${fullSource.format}`;
     const running = deps.inflight?.get(flightKey);
     if (running) {
-      const first = await running;
+      // Its failure is this object's too, but what it spent is on the first run's record only.
+      const first = await running.catch((error: unknown) => {
+        throw spentElsewhere(error);
+      });
       if (first.key === ref.key && first.outcome.status === 'digested') {
         return { status: 'unchanged', key: outputKey, digest: first.outcome.digest };
       }
@@ -261,6 +264,15 @@ export async function processObject(
     await store.delete(ref.bucket, outputKey);
     return { status: 'failed', key: recordKey, record };
   }
+}
+
+/** The same failure, without the usage: for a run that waited on another run, which paid. */
+function spentElsewhere(error: unknown): unknown {
+  if (!usageOf(error)) return error;
+  if (error instanceof DocumentError) return new DocumentError(error.code, error.message);
+  if (error instanceof TransientError)
+    return new TransientError(error.message, { code: error.code });
+  return error;
 }
 
 /**

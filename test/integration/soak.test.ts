@@ -3,6 +3,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSession, type ProcessedRow, startLocalSession } from '../../cli/local/session';
 import { parseConfig } from '../../shared/config';
+import type { Usage } from '../../shared/contract';
 import { createEngine } from '../../shared/engines';
 import { s3NotificationFor } from '../../shared/handler';
 import { silentLog } from '../../shared/log';
@@ -52,6 +53,7 @@ describe('fault soak', () => {
   const attempts = new Map<string, number>();
   const answered = new Map<string, number>();
   const inputs: string[] = [];
+  const retried: Array<Usage | null> = [];
 
   beforeAll(async () => {
     llm = await startFakeOpenAi((request: ChatRequest, n: number) => {
@@ -81,6 +83,7 @@ describe('fault soak', () => {
       maxReceives: 3,
       retryDelayMs: 20,
       onRow: (row) => rows.push(row),
+      onRetry: (_key, _code, spent) => retried.push(spent),
     });
     const put = async (key: string, body: string | Uint8Array) => {
       inputs.push(key);
@@ -163,6 +166,26 @@ describe('fault soak', () => {
     expect(answered.size).toBeGreaterThan(UNIQUE * 0.9);
   });
 
+  it('puts on record every token the server billed: in digests, error records and failed tries', () => {
+    // What each try spent, counted once: a digest or record written by the try that paid (a
+    // reused or unchanged result spent nothing), and the tries that failed and went back.
+    const spent = [
+      ...rows.flatMap((r) =>
+        r.outcome.status === 'digested'
+          ? [r.outcome.digest.usage]
+          : r.outcome.status === 'failed'
+            ? [r.outcome.record.usage]
+            : [],
+      ),
+      ...retried,
+    ];
+    const total = (field: 'inputTokens' | 'outputTokens') =>
+      spent.reduce((n, usage) => n + (usage?.[field] ?? 0), 0);
+    expect(llm.billed.calls).toBeGreaterThan(UNIQUE);
+    expect(total('inputTokens')).toBe(llm.billed.inputTokens);
+    expect(total('outputTokens')).toBe(llm.billed.outputTokens);
+  });
+
   it('records bad input permanently and exhausted retries as retryable', () => {
     const failed = rows.flatMap((r) =>
       r.outcome.status === 'failed' ? ([[r.key, r.outcome.record.error]] as const) : [],
@@ -171,8 +194,8 @@ describe('fault soak', () => {
     expect(codes).toMatchObject({
       'incoming/bad/empty.txt': 'empty_input',
       'incoming/bad/blank.txt': 'empty_input',
-      'incoming/bad/image.png': 'binary_input',
-      'incoming/bad/report.pdf': 'binary_input',
+      'incoming/bad/image.png': 'needs_ocr',
+      'incoming/bad/report.pdf': 'unreadable_document',
       'incoming/bad/huge.txt': 'too_large',
       'incoming/bad/noise.bin': 'binary_input',
     });
