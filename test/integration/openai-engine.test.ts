@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,7 +19,7 @@ import {
   startFakeOpenAi,
   withExtraTasks,
 } from '../support/fake-openai';
-import { codePointSlice, squash } from '../support/fixtures';
+import { codePointSlice, ROOT, squash } from '../support/fixtures';
 import { longReport } from '../support/long-report';
 import { committedValidators } from '../support/schema';
 
@@ -315,6 +317,36 @@ describe('openai engine at the HTTP boundary', () => {
       const tail = part.trimEnd().slice(-12);
       // A part ends at a sentence end, or at the end of a heading line of the source.
       expect(/[。！？；”!?.;]$/.test(tail) || report.includes(`${tail}\n`), tail).toBe(true);
+    }
+  });
+
+  it('digests a 50,000-character transcript with a summary drawn from every part', async () => {
+    const meetings = readFileSync(
+      resolve(ROOT, 'test', 'fixtures', 'eval', 'meetings_en.jsonl'),
+      'utf8',
+    )
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { text: string }).text);
+    let transcript = '';
+    for (const text of meetings) {
+      if (transcript.length >= 50_000) break;
+      transcript += `${text}\n\n`;
+    }
+    transcript = transcript.slice(0, 50_000);
+    const chunkTokens = 4_000;
+    const digest = digestOf(
+      (await drop(transcript, { LLM_CHUNK_TOKENS: String(chunkTokens) })).outcome,
+    );
+    const mapped = llm.requests.filter((r) => r.schema === 'article_digest');
+    expect(mapped.length).toBeGreaterThan(2);
+    expect(llm.requests.length).toBeLessThanOrEqual(
+      Math.ceil(countTokens(transcript) / chunkTokens) + 1,
+    );
+    expect(llm.requests.at(-1)?.schema).toBe('digest_reduce');
+    for (const request of mapped) {
+      const said = (followSchema(request) as { json: { summary: string } }).json.summary;
+      expect(squash(digest.summary)).toContain(squash(said));
     }
   });
 
