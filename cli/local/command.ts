@@ -182,6 +182,7 @@ async function watch(options: {
   // One mirror-and-rewrite at a time: the review page and the manifest are rewritten whole.
   let updates = Promise.resolve();
   let session: LocalSession | undefined;
+  // Each document gets its own line here; the progress only counts, for the totals at the end.
   const progress = startProgress({ stream: { write: () => true }, showSpend });
   const update = (row: ProcessedRow) => {
     const { outcome } = row;

@@ -1,6 +1,6 @@
 /**
  * Uploads to the local S3 server as a user's client would (a signed PutObject), over a keep-alive
- * connection with the request signed by aws4fetch: a fifth of the CPU the SDK's client spends on
+ * connection with the request signed by aws4fetch: about half the CPU the SDK's client spends on
  * a PutObject, which counted in local mode's throughput, where the uploads share the pipeline's
  * core.
  */

@@ -29,7 +29,7 @@ function parseRecord(text: string): { digest?: Digest; error?: ErrorRecord } | n
 export function sourceView(
   bytes: Uint8Array | null,
   digest?: Digest,
-): { source: string | null; digest?: Digest } {
+): { source: string | null; digest?: Digest; stored?: Digest } {
   const base = digest ? { digest } : {};
   if (!bytes) return { source: null, ...base };
   let text: string;
@@ -48,7 +48,7 @@ export function sourceView(
       if (span) [item.evidence.start, item.evidence.end] = span;
     }
   }
-  return { source: read.text, digest: shown };
+  return { source: read.text, digest: shown, stored: digest };
 }
 
 /** UTF-16 index of each code point of `text`, and one past the end. */

@@ -23,7 +23,8 @@ export async function writeFolderReview(
   const file = resolve(options.file ?? join(dir, 'review.html'));
   const pageDir = dirname(file);
   const documents: ReviewDocument[] = (await reviewFromFolder(dir, settings, options.keys)).map(
-    ({ files, ...doc }) => ({
+    // The stored digest is the file the record link opens: no copy of it in the page.
+    ({ files, stored: _stored, ...doc }) => ({
       ...doc,
       links: {
         record: href(pageDir, files.record),

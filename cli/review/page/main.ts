@@ -77,7 +77,7 @@ function filters(): Filters {
 }
 
 function recordLink(doc: PageDocument, index: number) {
-  const record = doc.digest ?? doc.error;
+  const record = doc.stored ?? doc.digest ?? doc.error;
   if (!record) return null;
   if (doc.links?.record) {
     return el('a', {

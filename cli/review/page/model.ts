@@ -14,6 +14,11 @@ export interface PageDocument {
   source: string | null;
   /** Links relative to the page: the digest or error record's JSON, and the source object. */
   links?: { record?: string; source?: string };
+  /**
+   * The digest as stored, when `digest` is a copy with its evidence re-counted in the text shown
+   * (an HTML page's): what a link without a file opens.
+   */
+  stored?: Digest;
 }
 
 export interface PageData {
