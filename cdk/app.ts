@@ -22,6 +22,7 @@ new DigestStack(app, context('stackName') ?? 'ArticleDigest', {
   outputPrefix: context('outputPrefix') ?? 'digests/',
   errorPrefix: context('errorPrefix') ?? 'errors/',
   cachePrefix: context('cachePrefix'),
+  textPrefix: context('textPrefix'),
   openAiSecretName: context('openAiSecretName'),
   openAiModel: context('openAiModel'),
   openAiBaseUrl: context('openAiBaseUrl'),

@@ -26,9 +26,24 @@ export const FUNCTION_MEMORY_MB = 1024;
 /**
  * Modules the handler imports lazily, shipped as files of their own beside it so that a cold
  * start neither compiles nor runs them unless they are used: the LLM engine with the `openai`
- * SDK (through the package import `#llm-engine`) and the o200k tokenizer (2 MB of ranks).
+ * SDK (through the package import `#llm-engine`), the o200k tokenizer (2 MB of ranks), and the
+ * readers of PDF (PDF.js), Word (mammoth) and web pages (Readability on linkedom), which a text
+ * document never loads.
  */
-const LAZY_MODULES = ['#llm-engine', 'gpt-tokenizer'];
+const LAZY_MODULES = [
+  '#llm-engine',
+  'gpt-tokenizer',
+  '#pdf-reader',
+  '#docx-reader',
+  '#html-reader',
+];
+
+/** The lazy readers: package import, entry, bundled file. */
+const READERS = [
+  ['#pdf-reader', 'shared/read/pdf.ts', 'pdf-reader.mjs'],
+  ['#docx-reader', 'shared/read/docx.ts', 'docx-reader.mjs'],
+  ['#html-reader', 'shared/read/html.ts', 'html-reader.mjs'],
+] as const;
 
 function lazyModuleCommands(inputDir: string, outputDir: string): string[] {
   const esbuild = `"${inputDir}/node_modules/.bin/esbuild" --bundle --format=esm --platform=node --target=node24 --minify --log-level=warning`;
@@ -36,9 +51,27 @@ function lazyModuleCommands(inputDir: string, outputDir: string): string[] {
     '--banner:js="import { createRequire } from \'node:module\'; const require = createRequire(import.meta.url);"';
   const tokenizerDir = `${outputDir}/node_modules/gpt-tokenizer`;
   const manifest = (value: object) => `'${JSON.stringify(value)}'`;
+  const imports = Object.fromEntries([
+    ['#llm-engine', './llm-engine.mjs'],
+    ...READERS.map(([name, , file]) => [name, `./${file}`]),
+  ]);
+  const pdfjs = `${inputDir}/node_modules/pdfjs-dist`;
+  const canvasDir = `${outputDir}/node_modules/@napi-rs/canvas`;
   return [
     `${esbuild} ${require} --main-fields=module,main --external:gpt-tokenizer "${inputDir}/shared/engines/openai.ts" --outfile="${outputDir}/llm-engine.mjs"`,
-    `echo ${manifest({ type: 'module', imports: { '#llm-engine': './llm-engine.mjs' } })} > "${outputDir}/package.json"`,
+    ...READERS.map(
+      ([, entry, file]) =>
+        `${esbuild} ${require} --main-fields=module,main "${inputDir}/${entry}" --outfile="${outputDir}/${file}"`,
+    ),
+    // PDF.js's CJK character maps and standard font data, read from files by the PDF reader.
+    `mkdir -p "${outputDir}/pdfjs"`,
+    `cp -R "${pdfjs}/cmaps" "${pdfjs}/standard_fonts" "${outputDir}/pdfjs/"`,
+    // PDF.js requires the native @napi-rs/canvas on loading, for rendering only (nothing here
+    // renders): an empty stand-in instead of a warning on every start that reads a PDF.
+    `mkdir -p "${canvasDir}"`,
+    `echo ${manifest({ name: '@napi-rs/canvas', main: 'index.cjs' })} > "${canvasDir}/package.json"`,
+    `echo 'module.exports = {};' > "${canvasDir}/index.cjs"`,
+    `echo ${manifest({ type: 'module', imports })} > "${outputDir}/package.json"`,
     `mkdir -p "${tokenizerDir}"`,
     `${esbuild} "${inputDir}/node_modules/gpt-tokenizer/esm/encoding/o200k_base.js" --outfile="${tokenizerDir}/o200k_base.mjs"`,
     `echo ${manifest({ name: 'gpt-tokenizer', type: 'module', exports: { './encoding/o200k_base': './o200k_base.mjs' } })} > "${tokenizerDir}/package.json"`,

@@ -47,6 +47,11 @@ export interface DigestStackProps extends StackProps {
   /** Prefix of the content-hash index (context `cachePrefix`, default `cache/`). */
   cachePrefix?: string | undefined;
   /**
+   * Prefix of the text read out of PDF and Word files, which their evidence offsets index
+   * (context `textPrefix`, default `texts/`).
+   */
+  textPrefix?: string | undefined;
+  /**
    * Secrets Manager secret holding the OpenAI API key (context `openAiSecretName`). Without it
    * the function runs the offline extractive engine.
    */
@@ -130,6 +135,7 @@ export class DigestStack extends Stack {
     super(scope, id, props);
     const { inputPrefix, outputPrefix, errorPrefix } = props;
     const cachePrefix = props.cachePrefix ?? 'cache/';
+    const textPrefix = props.textPrefix ?? 'texts/';
     const days = (name: keyof typeof LIFECYCLE_DEFAULTS): Duration => {
       const value = props[name] ?? LIFECYCLE_DEFAULTS[name];
       if (!Number.isInteger(value) || value < 1) {
@@ -241,6 +247,15 @@ export class DigestStack extends Stack {
         resources: objects(outputPrefix, errorPrefix),
       }),
     );
+    // The text read out of a PDF or Word file is written beside its digest, and removed with it
+    // when a later version of the document fails. It is never read back.
+    fn.addEnvironment('TEXT_PREFIX', textPrefix);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: objects(textPrefix),
+      }),
+    );
     this.fn = fn;
     // The nag finding names the bucket as it appears in the policy: by logical ID when created
     // here, by name when imported.
@@ -248,7 +263,7 @@ export class DigestStack extends Stack {
       bucket instanceof Bucket
         ? `<${this.getLogicalId(bucket.node.defaultChild as CfnBucket)}.Arn>`
         : `arn:<AWS::Partition>:s3:::${props.bucketName}`;
-    for (const prefix of [inputPrefix, outputPrefix, errorPrefix, cachePrefix]) {
+    for (const prefix of [inputPrefix, outputPrefix, errorPrefix, cachePrefix, textPrefix]) {
       Validations.of(fn.role as IConstruct).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketInPolicy}/${prefix}*]`,
         reason: `Object access limited to keys under ${prefix}; the wildcard stands for those keys.`,

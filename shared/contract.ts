@@ -16,9 +16,11 @@ const Offset = z.int().nonnegative();
 
 /**
  * A verbatim quote of the source and where it stands.
- * `start`/`end` are Unicode code-point offsets (end exclusive) into the decoded source text: the
- * object's bytes decoded with `source.encoding`, byte-order mark removed, nothing else changed.
- * The span equals `quote` once whitespace and line breaks are removed from both.
+ * `start`/`end` are Unicode code-point offsets (end exclusive) into the text `source.format`
+ * names (see {@link Format}): for text, Markdown and HTML the decoded object (its bytes decoded
+ * with `source.encoding`, byte-order mark removed, nothing else changed); for PDF and Word the
+ * text read out of the file, kept at `source.textKey`. The span equals `quote` once whitespace and
+ * line breaks are removed from both (for HTML and Markdown, once markup is removed too).
  */
 export const Evidence = z
   .object({
@@ -62,8 +64,10 @@ export const Article = z
   .meta({ id: 'Article' });
 
 export const Encoding = z
-  .enum(['utf-8', 'utf-16le', 'utf-16be', 'gb18030', 'big5'])
-  .describe('The text encoding the object was decoded with.');
+  .enum(['utf-8', 'utf-16le', 'utf-16be', 'gb18030', 'big5', 'windows-1252'])
+  .describe(
+    'The text encoding the object was decoded with. windows-1252 (since 1.2.0) also stands for ISO-8859-1 (Latin-1), which it extends.',
+  );
 
 export const SourceRef = z
   .object({
@@ -75,16 +79,32 @@ export const SourceRef = z
   .meta({ id: 'SourceRef' });
 
 export const Format = z
-  .enum(['text', 'markdown', 'html'])
+  .enum(['text', 'markdown', 'html', 'pdf', 'docx', 'image'])
   .describe(
-    'How the source was read. For html, evidence offsets index the decoded HTML and the span equals the quote once tags are removed and entities decoded.',
+    [
+      'How the source was read, and what evidence offsets index.',
+      'text: the decoded object.',
+      'markdown: the decoded file; the span equals the quote once markup (heading and list markers, emphasis, link targets) is removed.',
+      'html: the decoded page; the span equals the quote once tags are removed and entities decoded. Only the main content is read (navigation and hidden elements are not).',
+      'pdf (since 1.2.0): the text read out of the text layer, kept at source.textKey; page furniture (running headers and footers, page numbers) left out, columns in reading order.',
+      'docx (since 1.2.0): the text read out of the Word document, kept at source.textKey; one paragraph a line, list numbers and bullets written out.',
+      'image (since 1.2.0): the text an OCR step read out of a picture, kept at source.textKey (no OCR step ships: pictures end with needs_ocr).',
+    ].join(' '),
   );
 
 export const Source = SourceRef.extend({
   bytes: z.int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  encoding: Encoding,
+  encoding: Encoding.nullable().describe(
+    'The text encoding the object was decoded with; null for pdf, docx and image, which are not text (since 1.2.0).',
+  ),
   format: Format,
+  textKey: z
+    .string()
+    .nullable()
+    .describe(
+      'Key of the UTF-8 text read out of a PDF, Word file or picture (`texts/<path>.txt`), which evidence offsets index; null for formats whose offsets index the object itself (since 1.2.0).',
+    ),
 }).meta({ id: 'Source' });
 
 export const EngineInfo = z
@@ -163,22 +183,30 @@ export const Digest = z
   .meta({ id: 'Digest', title: 'Article digest' });
 
 /** Error codes. `retryable` tells whether the same object may succeed later without changes. */
-export const ErrorCode = z.enum([
-  'empty_input',
-  'binary_input',
-  'too_large',
-  'undecodable',
-  'not_a_document',
-  'object_missing',
-  'budget_exceeded',
-  'llm_refusal',
-  'llm_invalid_output',
-  'llm_rejected',
-  'llm_unavailable',
-  'storage_unavailable',
-  'too_slow',
-  'internal',
-]);
+export const ErrorCode = z
+  .enum([
+    'empty_input',
+    'binary_input',
+    'too_large',
+    'undecodable',
+    'not_a_document',
+    'object_missing',
+    'budget_exceeded',
+    'llm_refusal',
+    'llm_invalid_output',
+    'llm_rejected',
+    'llm_unavailable',
+    'storage_unavailable',
+    'too_slow',
+    'internal',
+    // since 1.2.0
+    'needs_ocr',
+    'unsupported_format',
+    'unreadable_document',
+  ])
+  .describe(
+    'needs_ocr: a scan or an image, with no text to read until an OCR step is added; unsupported_format: a legacy or other office format (the message says what to convert it to); unreadable_document: a PDF or Word file that is damaged or password-protected (the last three since 1.2.0).',
+  );
 
 export const ErrorRecord = z
   .object({

@@ -12,7 +12,7 @@ export function keyRole(key: string, settings: PipelineSettings): KeyRole {
   return 'other';
 }
 
-/** The folder, under the output and error prefixes, of records whose mirrored key is too long. */
+/** The folder, under the output, error and text prefixes, of keys whose mirror is too long. */
 export const LONG_KEY_FOLDER = '_long-keys/';
 
 /**
@@ -21,10 +21,15 @@ export const LONG_KEY_FOLDER = '_long-keys/';
  * `<prefix>_long-keys/<sha256 of the input key>.json` instead; the record's `source.key` holds
  * the full input key.
  */
-function recordKey(inputKey: string, prefix: string, settings: PipelineSettings): string {
-  const mirrored = `${prefix}${inputKey.slice(settings.inputPrefix.length)}.json`;
+function recordKey(
+  inputKey: string,
+  prefix: string,
+  settings: PipelineSettings,
+  suffix = '.json',
+): string {
+  const mirrored = `${prefix}${inputKey.slice(settings.inputPrefix.length)}${suffix}`;
   if (Buffer.byteLength(mirrored) <= MAX_KEY_BYTES) return mirrored;
-  return `${prefix}${LONG_KEY_FOLDER}${createHash('sha256').update(inputKey).digest('hex')}.json`;
+  return `${prefix}${LONG_KEY_FOLDER}${createHash('sha256').update(inputKey).digest('hex')}${suffix}`;
 }
 
 /** `incoming/a/b.txt` → `digests/a/b.txt.json` (hashed when too long: see {@link recordKey}). */
@@ -35,6 +40,14 @@ export function digestKey(inputKey: string, settings: PipelineSettings): string 
 /** `incoming/a/b.txt` → `errors/a/b.txt.json` (hashed when too long: see {@link recordKey}). */
 export function errorKey(inputKey: string, settings: PipelineSettings): string {
   return recordKey(inputKey, settings.errorPrefix, settings);
+}
+
+/**
+ * `incoming/a/b.pdf` → `texts/a/b.pdf.txt`: the text read out of a PDF or Word file (hashed when
+ * too long, as {@link recordKey}).
+ */
+export function textKey(inputKey: string, settings: PipelineSettings): string {
+  return recordKey(inputKey, settings.textPrefix, settings, '.txt');
 }
 
 /**

@@ -24,12 +24,11 @@ import type {
   Quoted,
 } from './engines/engine';
 import { DocumentError, TransientError, usageOf } from './errors';
-import { digestKey, errorKey, keyRole } from './keys';
+import { digestKey, errorKey, keyRole, textKey } from './keys';
+import { type OcrStep, readableText, readDocument } from './read';
 import type { ObjectStore } from './store';
 import { detectLanguage } from './text/chars';
-import { decodeText } from './text/decode';
 import { QuoteLocator } from './text/grounding';
-import { detectFormat, htmlToText } from './text/html';
 import { instructionSpans } from './text/injection';
 import { normalize } from './text/normalize';
 import { type Field, SupportCheck } from './text/support';
@@ -57,6 +56,8 @@ export interface PipelineDeps {
    * arriving meanwhile waits for the first run instead of paying the LLM again.
    */
   inflight?: Map<string, Promise<{ key: string; entry: IndexEntry; outcome: Outcome }>>;
+  /** Reads scans and pictures; without one they end with a `needs_ocr` record. */
+  ocr?: OcrStep;
 }
 
 export type Outcome =
@@ -77,6 +78,7 @@ export const DigestBody = Digest.pick({
 export type DigestBody = z.infer<typeof DigestBody>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
 const NOTHING_SPENT = { llmCalls: 0, inputTokens: 0, outputTokens: 0, estimatedCostUsd: 0 };
 
 /**
@@ -152,9 +154,14 @@ export async function processObject(
         `The object has ${object.body.length} bytes; the limit is ${settings.maxObjectBytes}.`,
       );
     }
-    const decoded = decodeText(object.body);
-    source.encoding = decoded.encoding;
-    source.format = detectFormat(ref.key, object.contentType, decoded.text);
+    const read = await readDocument(
+      { key: ref.key, contentType: object.contentType, bytes: object.body },
+      { ocr: deps.ocr, timeLimit },
+    );
+    source.encoding = read.encoding;
+    source.format = read.format;
+    // Text read out of a PDF or Word file is kept: evidence offsets index it.
+    source.textKey = read.kept ? textKey(ref.key, settings) : null;
     const fullSource = { ...sourceRef(ref, source), ...source } as Source;
     timeLimit.check('decoding');
 
@@ -183,6 +190,8 @@ export async function processObject(
         processedAt: now(),
       });
       if (!(await stillCurrent())) return superseded;
+      // Before the digest, so that a digest never names a text that is not there.
+      if (fullSource.textKey) await store.put(ref.bucket, fullSource.textKey, read.text, TEXT_TYPE);
       await store.put(ref.bucket, outputKey, `${JSON.stringify(digest, null, 2)}\n`, JSON_TYPE);
       await store.delete(ref.bucket, recordKey);
       return { status: 'digested', key: outputKey, digest };
@@ -234,7 +243,7 @@ export async function processObject(
         let body: DigestBody;
         try {
           body = await timeLimit.race(
-            digestContent(deps, decoded.text, fullSource.format, timeLimit, index?.checkpoints),
+            digestContent(deps, read.text, fullSource.format, timeLimit, index?.checkpoints),
             'digesting',
           );
         } catch (error) {
@@ -262,6 +271,7 @@ export async function processObject(
     if (!(await stillCurrent())) return superseded;
     await store.put(ref.bucket, recordKey, `${JSON.stringify(record, null, 2)}\n`, JSON_TYPE);
     await store.delete(ref.bucket, outputKey);
+    await store.delete(ref.bucket, textKey(ref.key, settings));
     return { status: 'failed', key: recordKey, record };
   }
 }
@@ -303,6 +313,7 @@ export async function recordFinalFailure(
   );
   // The record says the current version could not be digested: a digest of an earlier one goes.
   await deps.store.delete(ref.bucket, digestKey(ref.key, deps.settings));
+  await deps.store.delete(ref.bucket, textKey(ref.key, deps.settings));
   return record;
 }
 
@@ -346,16 +357,13 @@ export async function digestContent(
   timeLimit: TimeLimit = TimeLimit.none(),
   checkpoints?: Checkpoints,
 ): Promise<DigestBody> {
-  const html = format === 'html' ? htmlToText(text) : null;
-  const readable = html ? html.text : text;
+  // HTML and Markdown are read as a reader sees them; evidence offsets still index `text`.
+  const { text: readable, raw } = await readableText(text, format);
   const document: PreparedDocument = {
     source: readable,
     normalized: normalize(readable),
     language: detectLanguage(readable),
-    locator: new QuoteLocator(
-      readable,
-      html ? { text, start: html.rawStart, end: html.rawEnd } : undefined,
-    ),
+    locator: new QuoteLocator(readable, raw),
     timeLimit,
     ...(checkpoints ? { checkpoints } : {}),
   };

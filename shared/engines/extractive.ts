@@ -223,9 +223,16 @@ function keyPointsOf(
     .slice(0, count)
     .sort((a, b) => a.sentence.start - b.sentence.start)
     .map(({ sentence }) => {
-      const quote = cutAt(sentence.text, MAX_POINT_LENGTH);
+      const quote = cutAt(withoutMarker(sentence.text), MAX_POINT_LENGTH);
       return { point: stripEnd(quote), quote, near: near(sentence.start) };
     });
+}
+
+/** A list item's marker (•, -, *, 1., 2)): the engine reads lists by it, a reader skips it. */
+const ITEM_MARKER = /^(?:[-•·●▪*+]\s+|\d{1,2}[.)．](?!\d)\s*)/u;
+
+function withoutMarker(text: string): string {
+  return text.replace(ITEM_MARKER, '');
 }
 
 function stripEnd(text: string): string {
@@ -317,7 +324,7 @@ function pickSummary(ranked: Ranked[], language: string, limit: number): string 
   }
   const summary = chosen
     .sort((a, b) => a.start - b.start)
-    .map((s) => s.text)
+    .map((s) => withoutMarker(s.text))
     .join(language === 'zh' ? '' : ' ');
   return used > limit ? clip(summary, language, limit) : summary;
 }

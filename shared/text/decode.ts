@@ -1,5 +1,6 @@
 import type { Encoding } from '../contract';
 import { DocumentError } from '../errors';
+import { unitsToString } from './chars';
 
 export interface Decoded {
   /** The decoded text, byte-order mark removed, nothing else changed. Offsets refer to this. */
@@ -79,7 +80,8 @@ function controlShare(text: string): number {
 
 /**
  * Decodes an object's bytes as text, detecting the encoding: byte-order marks first, then UTF-16
- * by its NUL pattern, then strict UTF-8, then GB18030 and Big5.
+ * by its NUL pattern, then strict UTF-8, then GB18030, Big5 and Windows-1252 (Latin-1), the one
+ * whose characters read most like text of its script.
  *
  * @throws {DocumentError} `binary_input` for known binary formats and control-character noise,
  *   `undecodable` when no supported encoding fits, `empty_input` for empty or blank text.
@@ -139,18 +141,86 @@ function detect(bytes: Uint8Array): Decoded {
     throw new DocumentError('binary_input', 'The object holds binary data, not text.');
   }
   // GB18030 accepts almost any byte pairs, so Big5 text decodes as GB18030 too, into rare
-  // characters: the decoding that yields more common Chinese characters wins.
-  const candidates = (['gb18030', 'big5'] as const)
-    .map((encoding) => ({ encoding, text: tryDecode(encoding, bytes) }))
-    .filter((c): c is { encoding: 'gb18030' | 'big5'; text: string } => c.text !== null)
-    .map((c) => ({ ...c, score: commonShare(c.text) }))
+  // characters: the decoding that yields more common Chinese characters wins. Windows-1252
+  // accepts any byte; Latin text in it has its few non-ASCII letters inside words, while Chinese
+  // read as Windows-1252 is runs of accented capitals and symbols, which score near zero.
+  const candidates = (['gb18030', 'big5', 'windows-1252'] as const)
+    .map((encoding) => ({
+      encoding,
+      text: encoding === 'windows-1252' ? windows1252(bytes) : tryDecode(encoding, bytes),
+    }))
+    .filter(
+      (c): c is { encoding: 'gb18030' | 'big5' | 'windows-1252'; text: string } => c.text !== null,
+    )
+    .map((c) => ({
+      ...c,
+      score: c.encoding === 'windows-1252' ? latinShare(c.text) : commonShare(c.text),
+    }))
+    .filter((c) => c.encoding !== 'windows-1252' || c.score >= LATIN_MIN_SHARE)
     .sort((a, b) => b.score - a.score);
   const best = candidates[0];
   if (best) return { text: best.text, encoding: best.encoding };
   throw new DocumentError(
     'undecodable',
-    'The object is not valid text in any supported encoding (UTF-8, UTF-16, GB18030, Big5).',
+    'The object is not valid text in any supported encoding (UTF-8, UTF-16, GB18030, Big5, Windows-1252).',
   );
+}
+
+/**
+ * Bytes 0x80-0x9F of Windows-1252 (the rest is Latin-1, byte for code point); undefined ones stay
+ * C1 controls, as the WHATWG decoder has them. Decoded here because Node's TextDecoder reads the
+ * `windows-1252` label as Latin-1 in some versions, which turns “ ” — € into control characters.
+ */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function windows1252(bytes: Uint8Array): string {
+  const units = new Uint16Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] ?? 0;
+    units[i] = b >= 0x80 && b < 0xa0 ? CP1252_HIGH.charCodeAt(b - 0x80) : b;
+  }
+  return unitsToString(units, units.length);
+}
+
+/** The least share of plausible non-ASCII characters for text to be read as Windows-1252. */
+const LATIN_MIN_SHARE = 0.8;
+
+/** Latin letters of Windows-1252 beyond ASCII: À-ÿ but × and ÷, Œ œ Š š Ž ž Ÿ ƒ. */
+const LATIN_LETTER = /[À-ÖØ-öø-ÿŒœŠšŽžŸƒ]/u;
+/** Typographic punctuation and signs of Windows-1252 and Latin-1 that stand between words. */
+const LATIN_SIGN = /[\u00a0¡¢£¥§©«®°±´µ¶·»¿×÷‘’‚“”„†‡•…‰‹›€™–—]/u;
+/** A character a letter inside a word stands next to. */
+const WORD_CHAR = /[A-Za-zÀ-ÖØ-öø-ÿ'’-]/u;
+
+/**
+ * Share of the non-ASCII characters of `text` that read as Western European text: letters next
+ * to a letter (inside a word), signs next to a space, a letter or a digit, and neither in a run
+ * of three or more non-ASCII characters (what double-byte text read as Windows-1252 becomes).
+ * C1 control characters (bytes 0x80-0x9F that Windows-1252 leaves undefined) count against it.
+ */
+function latinShare(text: string): number {
+  const chars = Array.from(text.slice(0, 16_384));
+  const nonAscii = (ch: string | undefined) => ch !== undefined && ch.charCodeAt(0) >= 0x80;
+  let plausible = 0;
+  let total = 0;
+  for (let i = 0; i < chars.length; ) {
+    if (!nonAscii(chars[i])) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (nonAscii(chars[end])) end++;
+    total += end - i;
+    if (end - i < 3) {
+      for (let j = i; j < end; j++) {
+        const ch = chars[j] ?? '';
+        const around = `${chars[j - 1] ?? ' '}${chars[j + 1] ?? ' '}`;
+        if (LATIN_LETTER.test(ch) ? WORD_CHAR.test(around) : LATIN_SIGN.test(ch)) plausible++;
+      }
+    }
+    i = end;
+  }
+  return total === 0 ? 0 : plausible / total;
 }
 
 /**

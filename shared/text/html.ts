@@ -130,6 +130,11 @@ export function htmlToText(html: string): HtmlText {
       }
       // A tag ends at the first ">" and is at most 2,000 units long.
       const gt = nextTagEnd(i);
+      // <!doctype …> and <?xml …?> are markup, not text.
+      if ((html[i + 1] === '!' || html[i + 1] === '?') && gt >= 0 && gt - i < 2000) {
+        i = gt + 1;
+        continue;
+      }
       const m = gt >= 0 && gt - i < 2000 ? TAG.exec(html.slice(i, gt + 1)) : null;
       if (!m) {
         if (!skipping && !hidden) emit('<', i, i + 1);
@@ -195,7 +200,8 @@ const HTML_START = /^\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])/i;
 export function detectFormat(key: string, contentType: string | null, text: string): Format {
   const extension = /\.([a-z0-9]+)$/i.exec(key)?.[1]?.toLowerCase();
   if (extension === 'html' || extension === 'htm' || extension === 'xhtml') return 'html';
-  if (extension === 'md' || extension === 'markdown') return 'markdown';
+  if (extension === 'md' || extension === 'markdown' || extension === 'mdown') return 'markdown';
   if (contentType?.includes('html')) return 'html';
+  if (contentType?.includes('markdown')) return 'markdown';
   return HTML_START.test(text.slice(0, 1000)) ? 'html' : 'text';
 }

@@ -8,11 +8,37 @@ import type { Sentence } from './segment';
 
 /** Reporter credits and bylines as newspapers print them. */
 const CREDIT = [
-  /^[（(]\s*(?:本报|本台|新华社)?\s*(?:记者|通讯员|特约记者|实习生)[^（()）]*[）)]$/u,
+  /^[（(]\s*(?:本报|本台|新华社)?\s*(?:记者|通讯员|特约记者|实习生|见习记者)[^（()）]*[）)]$/u,
   /^(?:本报记者|记者|通讯员)\s*\S{2,4}(?:\s+\S{2,4})*$/u,
   /^(?:文|图|撰文|摄影|文图|文\/图)\s*[/／:：]/u,
-  /^By\s+[A-Z][\w.'-]*(?:\s+(?:and\s+)?[A-Z][\w.'-]*){0,4}$/,
+  /^(?:作者|撰稿)\s*[:：]\s*\S.{0,40}$/u,
+  // "By Jane Doe", "Posted by Sam Lee on March 3, 2025", "By Jane Doe | 3 March 2025".
+  /^(?:By|Posted by|Written by|Reported by|Words by)\s+[A-Z][\w.'-]*(?:\s+(?:and\s+)?[A-Z][\w.'-]*){0,4}(?:\s*(?:[|·•—–,-]|\bon\b)\s*[\w ,.:/-]{0,30}\d[\w ,.:/-]{0,12})?$/,
 ];
+
+/**
+ * Lines about the page rather than the story: the source, the editors. Left out of everything.
+ * Also in parentheses at the end of a story: （责任编辑：张三）.
+ */
+const EDITORIAL =
+  /^[（(]?\s*(?:来源|稿源|责任编辑|责编|编辑|校对|审核|审校|值班编辑|监制|出品)\s*[:：][^（()）]{0,40}[）)]?$/u;
+
+/**
+ * A credit opening a story's first paragraph: 本报讯（记者 张三）, 新华社北京3月5日电（记者 李四）,
+ * 【环球网报道 记者 王五】. Group 1 is the credit as printed.
+ */
+const LEADING_CREDIT = new RegExp(
+  [
+    '^((?:(?:本报|本台|本刊)(?:[\\p{Script=Han}\\d]{0,8})?讯|(?:新华社|中新社|中新网|人民网|央视网|新华网|央广网)[\\p{Script=Han}\\d]{0,12}电)',
+    '\\s*(?:[（(]\\s*(?:本报|本台|新华社)?\\s*(?:记者|通讯员|特约记者|实习生|见习记者)[^（()）]{0,40}[）)])?',
+    '|[（(]\\s*(?:本报|本台|新华社)?\\s*(?:记者|通讯员|特约记者|实习生|见习记者)[^（()）]{0,40}[）)]',
+    '|【[^【】]{0,30}(?:记者|通讯员|报道|讯|电|综合)[^【】]{0,30}】)\\s*',
+  ].join(''),
+  'u',
+);
+
+/** A bracketed tag opening a paragraph, 【编者按】, 【新闻链接】: furniture, left out. */
+const LEADING_TAG = /^【[^【】]{1,12}】\s*/u;
 
 /** An author line with the author's offices: "区委常委、纪委书记，…副总指挥 仲伟富". */
 const AUTHOR_LINE = /^[\p{Script=Han}、，,（）()“”\s]{4,80}\s[\p{Script=Han}]{2,4}$/u;
@@ -25,11 +51,19 @@ const CAPTION = /^(?:图为|图片|上图|下图|左图|右图|Photo:|Pictured:|
 const INLINE_BYLINE =
   /^(?:(?:文|图|文图|摄影)\s*[/／]\s*\p{Script=Han}{2,4}(?:\s+\p{Script=Han}{2,4})*\s*)+/u;
 
-/** A section letter or a short label opening an inline section heading: "A ", "人:". */
-const SECTION_OPENER = /^(?:[A-H]\s+|\p{Script=Han}{1,2}[:：])/u;
+/**
+ * A section letter or a short label opening an inline section heading: "A ", "人:". The letter
+ * only before a Chinese heading: in English, "A public workshop…" opens a sentence.
+ */
+const SECTION_OPENER = /^(?:[A-H]\s+(?=\p{Script=Han})|\p{Script=Han}{1,2}[:：])/u;
 
 export function isCredit(text: string): boolean {
   return CREDIT.some((re) => re.test(text));
+}
+
+/** Whether a line names the source or the editors: page furniture, not the story. */
+export function isEditorial(text: string): boolean {
+  return EDITORIAL.test(text);
 }
 
 export function isCaption(text: string): boolean {
@@ -69,8 +103,12 @@ export function splitArticles(normalized: Normalized): ArticleLayout[] {
 
   for (const p of paragraphs) {
     const line = lineOf(p);
+    if (isEditorial(line)) continue;
     if (isCredit(line)) {
       current.bylines.push(line.replace(/^[（(]\s*|\s*[）)]$/g, ''));
+      // Under a title, before any text ("By Jane Doe"), a credit opens its story; after the
+      // text (（本报记者 张三）), it ends it.
+      if (current.paragraphs.length === 0 && titleLines.length > 0) continue;
       close();
       continue;
     }
@@ -151,6 +189,14 @@ export function cleanSentence(sentence: Sentence): CleanSentence | null {
     result.byline = byline[0].trim();
     cut(byline[0].length);
   }
+  const credit = LEADING_CREDIT.exec(text);
+  if (credit?.[1]) {
+    result.byline = credit[1].replace(/^【|】$/g, '').trim();
+    cut(credit[0].length);
+  } else {
+    const tag = LEADING_TAG.exec(text);
+    if (tag) cut(tag[0].length);
+  }
   const opener = SECTION_OPENER.exec(text);
   if (opener) {
     const rest = text.slice(opener[0].length);
@@ -161,6 +207,7 @@ export function cleanSentence(sentence: Sentence): CleanSentence | null {
     text === '' ||
     isCaption(text) ||
     isCredit(text) ||
+    isEditorial(text) ||
     (opener && !/[，,。.！!？?；;]/u.test(text))
   )
     return null;
@@ -172,6 +219,8 @@ export function cleanSentence(sentence: Sentence): CleanSentence | null {
  * sentence ("重构良好政治生态 重整旗鼓再出发 蓬江区将…"). Returns its length in the sentence.
  */
 export function leadingTitle(sentence: Sentence): number {
+  // Latin words are all short chunks: an English sentence would lose all but its last word.
+  if (!isWide(sentence.text[0])) return 0;
   const end = headingChunks(sentence.text, 16);
   const chunks = sentence.text.slice(0, end).trim().split(/\s+/).length;
   return end > 0 && chunks >= 2 ? end : 0;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,10 +8,11 @@ import { startLocalQueue } from '../../cli/local/queue';
 import { LOCAL_CREDENTIALS, type LocalS3, startLocalS3 } from '../../cli/local/s3';
 import { encodeEventKey } from '../../shared/keys';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
-import { SAMPLE_004, sampleBytes } from '../support/fixtures';
+import { ROOT, SAMPLE_004, sampleBytes } from '../support/fixtures';
 import { assetDirOf, functionAssetDir, synthApp } from '../support/synth';
 
 const run = promisify(execFile);
+const readFixture = (name: string) => readFileSync(resolve(ROOT, 'test', 'fixtures', 'read', name));
 
 /**
  * The artifact that deploys is the one tested: the handler bundled into the synthesized cloud
@@ -60,10 +61,12 @@ describe('bundled handler from the cloud assembly', () => {
     return { stdout, result: JSON.parse(/^RESULT (.*)$/m.exec(stdout)?.[1] ?? 'null') };
   }
 
-  async function invoke(key: string, env: Record<string, string>) {
-    await s3.client.send(
-      new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: sampleBytes(SAMPLE_004) }),
-    );
+  async function invoke(
+    key: string,
+    env: Record<string, string>,
+    body: Uint8Array = sampleBytes(SAMPLE_004),
+  ) {
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
     const notification = {
       Records: [
         {
@@ -117,6 +120,22 @@ describe('bundled handler from the cloud assembly', () => {
     expect(digest.engine.name).toBe('extractive');
     expect(digest.articles[0].tasks.length).toBeGreaterThanOrEqual(7);
     expect(stdout).toContain('"DocumentsDigested"');
+  });
+
+  it('reads a PDF and a Word file with the readers shipped beside the handler', async () => {
+    for (const file of ['pdf-reader.mjs', 'docx-reader.mjs', 'html-reader.mjs']) {
+      expect(existsSync(join(asset, file))).toBe(true);
+      expect(existsSync(join(recorderAsset, file))).toBe(false);
+    }
+    expect(existsSync(join(asset, 'pdfjs', 'cmaps', 'UniGB-UCS2-H.bcmap'))).toBe(true);
+    // Chinese in a predefined encoding: read only with the character maps shipped in the asset.
+    const pdf = await invoke('incoming/通知.pdf', {}, readFixture('notice-zh-cmap.pdf'));
+    expect(pdf.result).toEqual({ batchItemFailures: [] });
+    expect(pdf.digest.source).toMatchObject({ format: 'pdf', textKey: 'texts/通知.pdf.txt' });
+    expect(pdf.digest.articles[0].title).toBe('关于加强城市绿化管理的通知');
+    expect(pdf.stdout).not.toContain('Warning:');
+    const docx = await invoke('incoming/memo.docx', {}, readFixture('memo.docx'));
+    expect(docx.digest.articles[0].title).toBe('Product Roadmap Review');
   });
 
   it('digests with the LLM engine and the tokenizer shipped beside the handler', async () => {

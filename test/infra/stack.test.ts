@@ -317,14 +317,14 @@ describe('DigestStack', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('grants the bucket by prefix: read input, digests and index, write outputs, errors and index, no wildcard actions', () => {
+  it('grants the bucket by prefix: read input, digests and index, write outputs, errors, index and kept texts, no wildcard actions', () => {
     const s3 = policyStatements(template).filter((s) =>
       actionsOf(s).some((a) => a.startsWith('s3:')),
     );
     for (const statement of s3) {
       for (const action of actionsOf(statement)) expect(action).not.toContain('*');
     }
-    expect(s3.flatMap(actionsOf).sort()).toEqual([
+    expect([...new Set(s3.flatMap(actionsOf))].sort()).toEqual([
       's3:DeleteObject',
       's3:GetObject',
       's3:ListBucket',
@@ -336,8 +336,19 @@ describe('DigestStack', () => {
         .map((m) => m[1])
         .sort();
     expect(prefixes('s3:GetObject')).toEqual(['cache', 'digests', 'incoming']);
-    expect(prefixes('s3:PutObject')).toEqual(['cache', 'digests', 'errors']);
-    expect(prefixes('s3:DeleteObject')).toEqual(['digests', 'errors']);
+    expect(prefixes('s3:PutObject')).toEqual(['cache', 'digests', 'errors', 'texts']);
+    expect(prefixes('s3:DeleteObject')).toEqual(['digests', 'errors', 'texts']);
+  });
+
+  it('keeps the text of PDF and Word files under TEXT_PREFIX, set beside its own grant', () => {
+    const texts = policyStatements(template).filter((s) =>
+      JSON.stringify(s.Resource).includes('/texts/*'),
+    );
+    expect(texts).toHaveLength(1);
+    expect(actionsOf(texts[0] as Statement).sort()).toEqual(['s3:DeleteObject', 's3:PutObject']);
+    expect(functionOf(template, ids.fn).Properties.Environment.Variables).toMatchObject({
+      TEXT_PREFIX: 'texts/',
+    });
   });
 
   it('lets the function list every prefix it reads, so a missing key answers 404 instead of 403', () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_FUNCTION_CREDENTIALS, LOCAL_REGION, startLocalS3 } from '../../cli/local/s3';
@@ -11,6 +13,7 @@ import type { Outcome } from '../../shared/pipeline';
 import { createS3Store } from '../../shared/store';
 import { sqsMessage } from '../support/events';
 import { type FakeOpenAi, followSchema, startFakeOpenAi } from '../support/fake-openai';
+import { ROOT } from '../support/fixtures';
 import {
   isAllowed,
   type PolicyDocument,
@@ -53,7 +56,7 @@ async function startRun(
     s3,
     outcomes,
     /** Uploads a body (with the unrestricted local key, as a user would). */
-    upload: (key: string, body: string) =>
+    upload: (key: string, body: string | Uint8Array) =>
       s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body })),
     /** Delivers the object's notification once; resolves with the messages that failed. */
     deliver: async (key: string) => {
@@ -94,7 +97,7 @@ describe('the function role synthesized by the stack', () => {
       cachePrefix: 'cache/',
     });
     run = await startRun(policy, await createEngine(config), config.pipeline);
-    const step = async (key: string, body?: string) => {
+    const step = async (key: string, body?: string | Uint8Array) => {
       if (body !== undefined) await run.upload(key, body);
       failedMessages.push(...(await run.deliver(key)));
     };
@@ -107,6 +110,13 @@ describe('the function role synthesized by the stack', () => {
     await step('incoming/flip.txt', OTHER);
     await step('incoming/flop.txt', THIRD); // succeeds, then fails: the digest goes
     await step('incoming/flop.txt', '   ');
+    // A PDF: the text read out of it is kept beside its digest (texts/), and removed when the
+    // same key later fails.
+    await step(
+      'incoming/notice.pdf',
+      readFileSync(resolve(ROOT, 'test/fixtures/read/notice-zh-cmap.pdf')),
+    );
+    await step('incoming/notice.pdf', '');
     llm.respondWith(() => ({ refusal: 'I cannot help with that.' }));
     await step('incoming/refused.txt', `${NOTICE}\n第三，做好宣传。`); // a failure remembered
     llm.respondWith(followSchema);
@@ -126,10 +136,11 @@ describe('the function role synthesized by the stack', () => {
       'incoming/gone.txt': ['failed:object_missing'],
       'incoming/flip.txt': ['failed:empty_input', 'digested'],
       'incoming/flop.txt': ['digested', 'failed:empty_input'],
+      'incoming/notice.pdf': ['digested', 'failed:empty_input'],
       'incoming/refused.txt': ['failed:llm_refusal'],
     });
-    // Four contents, each paid for once: the copy came from the index.
-    expect(llm.requests).toHaveLength(4);
+    // Five contents, each paid for once: the copy came from the index.
+    expect(llm.requests).toHaveLength(5);
   });
 
   it('allows every S3 call the function made, checked again with the simulator', async () => {

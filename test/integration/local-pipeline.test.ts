@@ -90,13 +90,13 @@ describe('local pipeline (embedded S3 server, handler, offline engine)', () => {
     ]);
   });
 
-  it('records a binary file and an empty file as error records with their codes', async () => {
+  it('records a picture and an empty file as error records with their codes', async () => {
     const png = await getJson<ErrorRecord>('errors/photo.png.json');
     const empty = await getJson<ErrorRecord>('errors/empty.txt.json');
     for (const record of [png, empty]) {
       expect(validate.error(record), JSON.stringify(validate.error.errors)).toBe(true);
     }
-    expect(png.error).toMatchObject({ code: 'binary_input', retryable: false });
+    expect(png.error).toMatchObject({ code: 'needs_ocr', retryable: false });
     expect(empty.error).toMatchObject({ code: 'empty_input', retryable: false });
   });
 });

@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DocumentError } from '../../shared/errors';
+import { type OcrStep, readableText, readDocument } from '../../shared/read';
+import { sniff } from '../../shared/read/sniff';
+import { ROOT } from '../support/fixtures';
+
+/** A fixture of the readers (written by scripts/make-read-fixtures.ts), a fresh copy. */
+const fixture = (name: string) => readFileSync(resolve(ROOT, 'test', 'fixtures', 'read', name));
+
+const read = (name: string, bytes: Uint8Array = fixture(name), ocr?: OcrStep) =>
+  readDocument({ key: `incoming/${name}`, contentType: null, bytes }, { ocr });
+
+async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DocumentError) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('expected a DocumentError');
+}
+
+/** Paragraphs of a kept text (they are apart by a blank line). */
+const paragraphs = (text: string) => text.split('\n\n');
+
+describe('readDocument', () => {
+  it('reads an English PDF in reading order, without its running header and page numbers', async () => {
+    const pdf = await read('report-en.pdf');
+    expect(pdf).toMatchObject({ format: 'pdf', encoding: null, kept: true });
+    const text = paragraphs(pdf.text);
+    expect(text.slice(0, 2)).toEqual(['Quarterly Operations Update', 'By Maria Santos']);
+    expect(pdf.text).not.toMatch(/Harbor City Council - Operations Report|Page \d of 2/);
+    expect(text).toContain(
+      '1. The port engineering team will repair the east breakwater by March 2026.',
+    );
+    // The paragraph cut by the page break is whole again, its hyphenated word rejoined.
+    const long = text.find((p) => p.startsWith('Dockworkers raised concerns'));
+    expect(long).toMatch(
+      /stacks nearest the quay\. .* maintenance work that it recommends, will be presented to the board in December\.$/,
+    );
+  });
+
+  it('reads two columns one after the other, not line by line across the page', async () => {
+    const pdf = await read('two-column.pdf');
+    expect(paragraphs(pdf.text)).toEqual([
+      'Riverside Library Renovation',
+      expect.stringMatching(
+        /^The Riverside branch library .* after two years of planning with the residents\.$/,
+      ),
+      expect.stringMatching(
+        /^During the closure a mobile library .* until the building is ready again\.$/,
+      ),
+    ]);
+  });
+
+  it('reads Chinese in an embedded font subset, with its header and page numbers left out', async () => {
+    const pdf = await read('notice-zh.pdf');
+    const text = paragraphs(pdf.text);
+    expect(text[0]).toBe('关于做好春季防汛工作的通知');
+    expect(text[1]).toMatch(/^本报讯（记者 李明）市防汛抗旱指挥部昨天召开/);
+    expect(text[2]).toContain('二是由市水务局负责，五月十日前修订完善防汛应急预案。');
+    expect(pdf.text).not.toMatch(/春季防汛工作简报|第 \d 页/);
+  });
+
+  it('reads Chinese in a predefined CJK encoding through the character maps', async () => {
+    // STSong-Light with UniGB-UCS2-H and no embedded font: without the maps the text is lost.
+    const pdf = await read('notice-zh-cmap.pdf');
+    expect(paragraphs(pdf.text)).toEqual([
+      '关于加强城市绿化管理的通知',
+      '本报讯（记者 王芳）市园林局日前印发通知，部署今年城市绿化管理工作。通知要求，',
+      '一是各区要在六月底前完成行道树补植。',
+      '二是由市园林局负责，加强公园日常养护。',
+      '三是做好古树名木保护，建立一树一档。',
+    ]);
+  });
+
+  it('reports a scanned PDF as needing OCR, and hands it to an OCR step when there is one', async () => {
+    expect(await failure(read('scanned.pdf'))).toEqual({
+      code: 'needs_ocr',
+      message: expect.stringMatching(/PDF of 1 page whose page is an image .* OCR/),
+    });
+    const seen: unknown[] = [];
+    const ocr: OcrStep = {
+      async recognize(input) {
+        seen.push({ kind: input.kind, pages: input.pages });
+        return 'Recognized text of the scan.';
+      },
+    };
+    const recognized = await read('scanned.pdf', undefined, ocr);
+    expect(recognized).toMatchObject({
+      format: 'pdf',
+      kept: true,
+      text: 'Recognized text of the scan.',
+    });
+    expect(seen).toEqual([{ kind: 'pdf', pages: [1] }]);
+  });
+
+  it('reports pictures as needing OCR, not as binary data', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    expect(await failure(read('photo.png', png))).toEqual({
+      code: 'needs_ocr',
+      message: expect.stringContaining('PNG image'),
+    });
+  });
+
+  it('reads a Word document with its heading, list numbers and bold runs', async () => {
+    const docx = await read('memo.docx');
+    expect(docx).toMatchObject({ format: 'docx', encoding: null, kept: true });
+    expect(paragraphs(docx.text)).toEqual([
+      'Product Roadmap Review',
+      'By Priya Natarajan',
+      expect.stringContaining('year. Customer interviews showed that teams want shared workspaces'),
+      expect.stringMatching(/^The council also looked at the support figures\./),
+      'Decisions',
+      '1. The platform team will ship shared workspaces to beta customers by September 30.',
+      '2. Design must deliver the new permissions screens before the end of July.',
+      '3. The documentation team should rewrite the administrator guide for the launch.',
+      'The reporting module moves to the first quarter of next year.',
+    ]);
+  });
+
+  it('names legacy and other office formats and what to convert them to', async () => {
+    const ole2 = (stream: string) =>
+      Buffer.concat([
+        Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+        Buffer.alloc(504),
+        Buffer.from(stream, 'utf16le'),
+      ]);
+    expect(await failure(read('minutes.doc', ole2('WordDocument')))).toEqual({
+      code: 'unsupported_format',
+      message:
+        'The object is a legacy Word document (.doc), which is not read: save it as .docx (Word) or PDF and upload that.',
+    });
+    expect((await failure(read('minutes.wps', ole2('WpsContent')))).message).toContain(
+      'WPS Writer document (.wps)',
+    );
+    expect((await failure(read('scan', ole2('Workbook')))).message).toContain(
+      'Excel workbook (.xls)',
+    );
+    expect(await failure(read('letter.rtf', Buffer.from('{\\rtf1\\ansi Hello}')))).toMatchObject({
+      code: 'unsupported_format',
+      message: expect.stringContaining('Rich Text Format'),
+    });
+  });
+
+  it('tells damaged PDFs and Word files from binary data', async () => {
+    const pdf = Buffer.from('%PDF-1.7\n%\u00e2\u00e3\n1 0 obj', 'latin1');
+    expect((await failure(read('broken.pdf', pdf))).code).toBe('unreadable_document');
+    const docx = Buffer.from(fixture('memo.docx'));
+    docx.fill(0x41, 40, 600); // the first entries' data overwritten, the directory kept
+    expect((await failure(read('broken.docx', docx))).code).toBe('unreadable_document');
+  });
+
+  it('decodes Windows-1252 text, as the issue reproduced it', async () => {
+    const text = await read('notes-cp1252.txt');
+    expect(text).toEqual({
+      format: 'text',
+      encoding: 'windows-1252',
+      kept: false,
+      text: 'Notes from the café meeting on Tuesday.\r\nThe committee will publish the final budget by March 31.\r\n',
+    });
+  });
+});
+
+describe('sniff', () => {
+  it('trusts bytes over the key: text named .pdf is text, a PDF named .txt is a PDF', () => {
+    expect(sniff(Buffer.from('A note about %PDF- headers.'), 'a.pdf', null)).toEqual({
+      kind: 'text',
+    });
+    expect(sniff(fixture('scanned.pdf'), 'a.txt', 'text/plain')).toEqual({ kind: 'pdf' });
+    expect(sniff(Buffer.from('BMW reported record sales.'), 'a.txt', null)).toEqual({
+      kind: 'text',
+    });
+  });
+});
+
+describe('readableText', () => {
+  it('reads a news page as a reader sees it: its title, byline and story, without navigation', async () => {
+    const page = fixture('news-page.html').toString('utf8');
+    const { text, raw } = await readableText(page, 'html');
+    const lines = text.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'Quarterly Operations Update',
+      'By Maria Santos',
+      expect.stringMatching(/^The harbor authority completed the dredging/),
+    ]);
+    expect(text).not.toMatch(/Home|Most read|Privacy|Harbor City News|account 4471/);
+    // Every character read maps back to the page.
+    const at = text.indexOf('By Maria Santos');
+    expect(page.slice(raw?.start[at], raw?.end[at + 'By Maria Santos'.length - 1])).toBe(
+      'By Maria Santos',
+    );
+  });
+
+  it('reads Markdown without its markup, each character mapped into the file', async () => {
+    const markdown = fixture('retrospective.md').toString('utf8');
+    const { text, raw } = await readableText(markdown, 'markdown');
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      'Product Launch Retrospective',
+      'Posted by Sam Lee on March 3, 2025',
+      'The mobile app launched on February 20 after eight months of work, and the first weeks went better than the team had planned. Details are in the release notes and in the launch-metrics dashboard.',
+    ]);
+    expect(text).toContain('- Sign-ups reached 12,000 in the first week');
+    expect(text).not.toMatch(/[*_#`>]|\]\(|title: |signups\.png/);
+    const at = text.indexOf('12,000');
+    expect(markdown.slice(raw?.start[at], raw?.end[at + 5])).toBe('12,000');
+  });
+});
