@@ -10,6 +10,7 @@ import type { Config } from '../../shared/config';
 import { Digest, type EngineInfo } from '../../shared/contract';
 import { s3NotificationFor } from '../../shared/handler';
 import { digestKey } from '../../shared/keys';
+import { type BatchBackfillOptions, type BatchOutcome, batchBackfill } from './batch';
 
 export interface BackfillOptions {
   s3: S3Client;
@@ -26,6 +27,10 @@ export interface BackfillOptions {
   force: boolean;
   /** USD per million tokens for the target model, if known. */
   price?: { input: number; output: number } | undefined;
+  /** Batch price as a share of the on-demand one (`LLM_BATCH_DISCOUNT`), for the dry run's estimate. */
+  batchDiscount?: number | undefined;
+  /** `--batch`: the part calls go through the OpenAI Batch API before the objects are sent. */
+  batch?: Pick<BatchBackfillOptions, 'client' | 'discount' | 'pollMs' | 'sleep'> | undefined;
   print: (line: string) => void;
 }
 
@@ -35,6 +40,8 @@ export interface BackfillPlan {
   unchanged: number;
   estimatedInputTokens: number;
   estimatedCostUsd: number | null;
+  /** With `--batch`: what the batch did. */
+  batch?: BatchOutcome;
 }
 
 /** Input tokens an object is expected to cost: text tokens (about 3 bytes each) plus prompt. */
@@ -125,7 +132,10 @@ export async function backfill(options: BackfillOptions): Promise<BackfillPlan> 
     const cost =
       plan.estimatedCostUsd === null
         ? 'unknown (model not in the price table)'
-        : `about $${plan.estimatedCostUsd.toFixed(4)}`;
+        : `about $${plan.estimatedCostUsd.toFixed(4)} on demand` +
+          (options.batchDiscount === undefined
+            ? ''
+            : `; about $${(plan.estimatedCostUsd * options.batchDiscount).toFixed(4)} with --batch`);
     print(`Estimated input tokens: about ${plan.estimatedInputTokens}; estimated cost: ${cost}`);
   } else {
     print('Estimated cost: none (offline engine)');
@@ -133,6 +143,18 @@ export async function backfill(options: BackfillOptions): Promise<BackfillPlan> 
   if (options.dryRun) {
     print('Dry run: nothing sent.');
     return plan;
+  }
+  if (options.batch && plan.toSend.length > 0) {
+    plan.batch = await batchBackfill({
+      ...options.batch,
+      s3: options.s3,
+      bucket: options.bucket,
+      config: options.config,
+      target: options.target,
+      objects: plan.toSend,
+      force: options.force,
+      print,
+    });
   }
   let sent = 0;
   for (let i = 0; i < plan.toSend.length; i += 10) {

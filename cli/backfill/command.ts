@@ -1,6 +1,7 @@
 /** `article-digest backfill`: sends objects already in a bucket through the queue again. */
 import { parseConfig } from '../../shared/config';
 import { engineInfoFor } from '../../shared/engines';
+import { createOpenAiClient } from '../../shared/engines/openai';
 import { priceFor } from '../../shared/engines/prices';
 import { isListening } from '../local/probe';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/s3';
@@ -9,6 +10,7 @@ import { bucketError } from '../review/command';
 import { createS3Client, createSqsClient } from '../s3-client';
 import { dateOption, parseCommandLine, portOption, UsageError } from '../usage';
 import { backfill } from './backfill';
+import { batchDiscountFrom } from './batch';
 
 export const BACKFILL_USAGE = `Usage: article-digest backfill [options]
 
@@ -27,10 +29,14 @@ Options:
   --until ISO       only objects modified at or before this time
   --dry-run         print the count and estimated token cost, send nothing
   --force           send unchanged objects too, and have them digested again
+  --batch           send the LLM's part calls through the OpenAI Batch API first (half price,
+                    answers within 24 hours; the command waits), then the objects
+  --poll-seconds N  with --batch, how often to look at the batch (default: 60)
   -h, --help        this help
 
 The engine configuration digests should have been made with is the one the environment
-configures (DIGEST_ENGINE, OPENAI_MODEL...), as for the function.`;
+configures (DIGEST_ENGINE, OPENAI_MODEL...), as for the function. LLM_BATCH_DISCOUNT is the
+batch price as a share of the on-demand one (default: 0.5, OpenAI's).`;
 
 const OPTIONS = {
   local: { type: 'boolean', default: false },
@@ -41,6 +47,8 @@ const OPTIONS = {
   until: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
+  batch: { type: 'boolean', default: false },
+  'poll-seconds': { type: 'string', default: '60' },
   port: { type: 'string', default: '4568' },
   'queue-port': { type: 'string', default: '4569' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -62,6 +70,23 @@ export async function backfillCommand(
   const since = dateOption('since', values.since);
   const until = dateOption('until', values.until);
   const config = parseConfig(env);
+  const batchDiscount = batchDiscountFrom(env);
+  const pollSeconds = Number(values['poll-seconds']);
+  if (!Number.isFinite(pollSeconds) || pollSeconds <= 0) {
+    throw new UsageError(
+      '--poll-seconds needs a number of seconds above 0, e.g. --poll-seconds 60',
+    );
+  }
+  // The Batch API is OpenAI's own: other servers (Azure included, which batches per deployment)
+  // are not sent batches.
+  if (
+    values.batch &&
+    (config.engine !== 'openai' || (config.llm.provider ?? 'openai') !== 'openai')
+  ) {
+    throw new UsageError(
+      '--batch needs the LLM engine on OpenAI (OPENAI_API_KEY set; LLM_PROVIDER openai or unset)',
+    );
+  }
   const local = values.local;
   const bucket = values.bucket ?? (local ? LOCAL_BUCKET : undefined);
   const queueUrl =
@@ -113,6 +138,22 @@ export async function backfillCommand(
     dryRun: values['dry-run'],
     force: values.force,
     price: target.model ? priceFor(target.model, config.llm.prices) : undefined,
+    batchDiscount: config.engine === 'openai' ? batchDiscount : undefined,
+    batch:
+      values.batch && config.openai.apiKey
+        ? {
+            // Batch requests wait in OpenAI's queue, not in this client: the calls themselves
+            // (upload, create, look, download) are short, with the SDK's own retries.
+            client: createOpenAiClient({
+              apiKey: config.openai.apiKey,
+              baseURL: config.openai.baseURL,
+              timeoutMs: 120_000,
+              maxRetries: config.openai.maxRetries,
+            }),
+            discount: batchDiscount,
+            pollMs: pollSeconds * 1000,
+          }
+        : undefined,
     print,
   }).catch((error: unknown) => {
     throw bucketError(error, bucket, local, port);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import type * as z from 'zod';
+import * as z from 'zod';
 import type { LlmSettings, PriceTable } from '../config';
 import type { EngineInfo, Usage } from '../contract';
 import { DigestError, DocumentError, TransientError } from '../errors';
@@ -15,6 +15,7 @@ import {
   type DraftArticle,
   type Engine,
   type EngineResult,
+  type PreparedDocument,
   type Quoted,
 } from './engine';
 import {
@@ -107,11 +108,28 @@ class Meter {
   calls = 0;
   inputTokens = 0;
   outputTokens = 0;
+  /** Tokens billed at another price (a batch's), and what they cost. */
+  billedInputTokens = 0;
+  billedOutputTokens = 0;
+  billedCostUsd = 0;
+
+  /** Adds a call paid elsewhere (a batch), at the price it was billed. */
+  addBilled(billed: BatchBilled) {
+    this.calls++;
+    this.inputTokens += billed.inputTokens;
+    this.outputTokens += billed.outputTokens;
+    this.billedInputTokens += billed.inputTokens;
+    this.billedOutputTokens += billed.outputTokens;
+    this.billedCostUsd += billed.costUsd ?? 0;
+  }
 
   usage(model: string, prices: PriceTable): Usage {
     const price = priceFor(model, prices);
     const cost = price
-      ? (this.inputTokens * price.input + this.outputTokens * price.output) / 1_000_000
+      ? ((this.inputTokens - this.billedInputTokens) * price.input +
+          (this.outputTokens - this.billedOutputTokens) * price.output) /
+          1_000_000 +
+        this.billedCostUsd
       : null;
     return {
       llmCalls: this.calls,
@@ -256,44 +274,8 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
     info,
     costly: true,
     async digest(document): Promise<EngineResult> {
-      const count = await loadTokenCounter();
+      const { language, parts } = await planParts(document, settings);
       const { normalized } = document;
-      const language = outputLanguage(settings.outputLanguage, document.language);
-      // Instructions and the response schema, paid on every call.
-      const overhead = count(digestInstructions(language)) + 450;
-      const whole = count(normalized.text);
-      const overBudget = (estimate: number) =>
-        new DocumentError(
-          'budget_exceeded',
-          `Digesting this document needs about ${estimate} input tokens; the budget is ${settings.documentTokenBudget} (LLM_DOCUMENT_TOKEN_BUDGET). Nothing was spent.`,
-        );
-      // Checked before the sentences are numbered too, so an oversized document costs no work.
-      const least = whole + overhead * Math.ceil(whole / settings.chunkTokens);
-      if (least > settings.documentTokenBudget) throw overBudget(least);
-      const sentences: NumberedSentence[] = splitSentences(
-        normalized.text,
-        normalized.paragraphs,
-        document.language,
-      ).map((s, i) => ({ number: i + 1, start: s.start, end: s.end }));
-      const numbered = count(numberedText(normalized.text, 0, normalized.text.length, sentences));
-      // Parts are sized on the text; the sentence numbers ride on each call like the
-      // instructions. Where the server's context is known, a document whose numbers take more
-      // than the room allowed for them (very short sentences) is cut into smaller parts.
-      const markers = whole > 0 ? numbered / whole - 1 : 0;
-      const budget =
-        settings.contextTokens !== undefined && markers > MARKER_ALLOWANCE
-          ? Math.floor((settings.chunkTokens * (1 + MARKER_ALLOWANCE)) / (1 + markers))
-          : settings.chunkTokens;
-      const estimate = numbered + overhead * Math.ceil(whole / budget);
-      if (estimate > settings.documentTokenBudget) throw overBudget(estimate);
-      const parts = chunkText(
-        normalized.text,
-        normalized.paragraphs,
-        document.language,
-        count,
-        budget,
-      ).map((chunk) => partOf(sentences, chunk.start, chunk.end));
-
       // Map: each part digested on its own (a part answered in an earlier try is taken from the
       // checkpoints, not paid again); reduce: one short call over the part summaries, so the
       // summaries of the document and its articles draw on every part.
@@ -301,18 +283,13 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       try {
         const answers: LlmDigest[] = [];
         const drafts: DraftArticle[][] = [];
-        for (const [i, part] of parts.entries()) {
+        for (const [i, { part, context, name }] of parts.entries()) {
           document.timeLimit.check(`digesting part ${i + 1} of ${parts.length}`);
-          const context: PartContext = {
-            text: normalized.text,
-            language,
-            sourceLanguage: document.language,
-            part: parts.length > 1 ? { index: i + 1, count: parts.length } : undefined,
-          };
-          // Named by what the call carries, sentence numbers included.
-          const message = partMessage(normalized.text, part, context.part);
-          const name = `part-${createHash('sha256').update(message).digest('hex').slice(0, 32)}`;
-          const saved = LlmDigest.safeParse(await document.checkpoints?.read(name));
+          const stored = await document.checkpoints?.read(name);
+          const saved = LlmDigest.safeParse(stored);
+          // An answer a batch paid for is on record at the price it was billed, once per digest.
+          const billed = saved.success ? BatchBilled.safeParse(billedOf(stored)) : null;
+          if (billed?.success) meter.addBilled(billed.data);
           const answer = saved.success ? saved.data : await digestPart(meter, part, context, true);
           if (!saved.success && parts.length > 1) await document.checkpoints?.write(name, answer);
           answers.push(answer);
@@ -356,6 +333,134 @@ interface PartContext {
   language: string;
   sourceLanguage: string;
   part: { index: number; count: number } | undefined;
+}
+
+/** One call of a document's map step: what it carries and the checkpoint its answer is kept under. */
+interface PlannedPart {
+  part: Part;
+  context: PartContext;
+  /** The checkpoint name, from what the call carries (sentence numbers included). */
+  name: string;
+  message: string;
+}
+
+/**
+ * A document's parts as the engine digests them, one call each.
+ * @throws {DocumentError} `budget_exceeded` when the document is over `LLM_DOCUMENT_TOKEN_BUDGET`.
+ */
+async function planParts(
+  document: PreparedDocument,
+  settings: LlmSettings,
+): Promise<{ language: string; parts: PlannedPart[] }> {
+  const count = await loadTokenCounter();
+  const { normalized } = document;
+  const language = outputLanguage(settings.outputLanguage, document.language);
+  // Instructions and the response schema, paid on every call.
+  const overhead = count(digestInstructions(language)) + 450;
+  const whole = count(normalized.text);
+  const overBudget = (estimate: number) =>
+    new DocumentError(
+      'budget_exceeded',
+      `Digesting this document needs about ${estimate} input tokens; the budget is ${settings.documentTokenBudget} (LLM_DOCUMENT_TOKEN_BUDGET). Nothing was spent.`,
+    );
+  // Checked before the sentences are numbered too, so an oversized document costs no work.
+  const least = whole + overhead * Math.ceil(whole / settings.chunkTokens);
+  if (least > settings.documentTokenBudget) throw overBudget(least);
+  const sentences: NumberedSentence[] = splitSentences(
+    normalized.text,
+    normalized.paragraphs,
+    document.language,
+  ).map((s, i) => ({ number: i + 1, start: s.start, end: s.end }));
+  const numbered = count(numberedText(normalized.text, 0, normalized.text.length, sentences));
+  // Parts are sized on the text; the sentence numbers ride on each call like the
+  // instructions. Where the server's context is known, a document whose numbers take more
+  // than the room allowed for them (very short sentences) is cut into smaller parts.
+  const markers = whole > 0 ? numbered / whole - 1 : 0;
+  const budget =
+    settings.contextTokens !== undefined && markers > MARKER_ALLOWANCE
+      ? Math.floor((settings.chunkTokens * (1 + MARKER_ALLOWANCE)) / (1 + markers))
+      : settings.chunkTokens;
+  const estimate = numbered + overhead * Math.ceil(whole / budget);
+  if (estimate > settings.documentTokenBudget) throw overBudget(estimate);
+  const parts = chunkText(
+    normalized.text,
+    normalized.paragraphs,
+    document.language,
+    count,
+    budget,
+  ).map((chunk) => partOf(sentences, chunk.start, chunk.end));
+  return {
+    language,
+    parts: parts.map((part, i) => {
+      const context: PartContext = {
+        text: normalized.text,
+        language,
+        sourceLanguage: document.language,
+        part: parts.length > 1 ? { index: i + 1, count: parts.length } : undefined,
+      };
+      const message = partMessage(normalized.text, part, context.part);
+      const name = `part-${createHash('sha256').update(message).digest('hex').slice(0, 32)}`;
+      return { part, context, name, message };
+    }),
+  };
+}
+
+/** Tokens of a call billed through a batch, and what they cost (USD; null: price unknown). */
+export const BatchBilled = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative().nullable(),
+});
+export type BatchBilled = z.infer<typeof BatchBilled>;
+
+function billedOf(stored: unknown): unknown {
+  return stored && typeof stored === 'object' && 'billed' in stored ? stored.billed : undefined;
+}
+
+/**
+ * The map-step calls the engine would make for a document, as request bodies for the OpenAI
+ * Batch API (`/v1/chat/completions`), each with the checkpoint name its answer is read from.
+ * A long document's reduce call is not among them: it needs the parts' answers first.
+ * @throws {DocumentError} `budget_exceeded` as the engine would, before any call.
+ */
+export async function openAiPartRequests(
+  document: PreparedDocument,
+  model: string,
+  settings: LlmSettings,
+): Promise<
+  Array<{
+    checkpoint: string;
+    body: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+  }>
+> {
+  const { language, parts } = await planParts(document, settings);
+  const profile = new ProviderProfile({ provider: 'openai', ...settings });
+  return parts.map(({ name, message }) => ({
+    checkpoint: name,
+    body: profile.body({
+      model,
+      messages: [
+        { role: 'system', content: digestInstructions(language) },
+        { role: 'user', content: message },
+      ],
+      response_format: responseFormat(DIGEST.schema, DIGEST.name),
+    }),
+  }));
+}
+
+/**
+ * What a batch's answer to one part call is kept as: the answer, read as the engine reads an
+ * on-demand one, and what it was billed; null when the engine would not take it (a refusal, an
+ * answer cut off or not of the requested shape), so the normal path asks again.
+ */
+export function batchCheckpoint(
+  completion: OpenAI.Chat.Completions.ChatCompletion,
+  billed: BatchBilled,
+): (LlmDigest & { billed: BatchBilled }) | null {
+  const choice = completion.choices[0];
+  if (!choice || choice.message.refusal || choice.finish_reason !== 'stop') return null;
+  const parsed = parseAnswer(choice.message.content ?? '', DIGEST.read);
+  return parsed.ok ? { ...parsed.value, billed } : null;
 }
 
 /** The user message of one call: the part's text with its sentences numbered. */

@@ -103,6 +103,11 @@ export interface ServerOptions {
   contextTokens?: number;
   /** Azure: the deployments that exist; default, any model name. */
   deployments?: string[];
+  /**
+   * Batches: how many requests of a batch are answered before its 24-hour window closes; the
+   * rest expire (the batch ends `expired`). Default: all are answered.
+   */
+  batchAnswers?: number;
 }
 
 export interface FakeOpenAi {
@@ -111,6 +116,14 @@ export interface FakeOpenAi {
   /** What the server has billed so far: answered calls and their tokens, as its usage says. */
   billed: { calls: number; inputTokens: number; outputTokens: number };
   respondWith(responder: Responder): void;
+  /**
+   * The Batch API's side: batches created, and what was billed through them (also counted in
+   * `billed`, as every batch request goes through the chat route).
+   */
+  batches: {
+    created: number;
+    billed: { calls: number; inputTokens: number; outputTokens: number };
+  };
   close(): Promise<void>;
 }
 
@@ -237,6 +250,7 @@ export async function startFakeOpenAi(
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    if (/\/(files|batches)(\/|$)/.test(path)) return batchApi.handle(req, res, path);
     if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'not found' } }));
@@ -371,7 +385,9 @@ export async function startFakeOpenAi(
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const batchApi = fakeBatchApi(`http://127.0.0.1:${port}`, options.batchAnswers);
   return {
+    batches: batchApi.state,
     baseURL: `http://127.0.0.1:${port}${mode === 'azure' ? '/openai/v1' : '/v1'}`,
     requests,
     billed,
@@ -579,4 +595,275 @@ export function answerFrom(planned: PlannedAnswer): Responder {
       },
     };
   };
+}
+
+interface StoredFile {
+  id: string;
+  bytes: Buffer;
+  filename: string;
+  purpose: string;
+  created_at: number;
+}
+
+interface BatchLine {
+  custom_id: string;
+  method: string;
+  url: string;
+  body: unknown;
+}
+
+type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired';
+
+/**
+ * The Files and Batches APIs as OpenAI documents them: `POST /v1/files` (multipart, purpose
+ * `batch`), `POST /v1/batches` (an input file, endpoint `/v1/chat/completions`, window `24h`),
+ * `GET /v1/batches/{id}`, `GET /v1/files/{id}/content`. A batch moves one status a look:
+ * validating → in_progress → finalizing → completed (or failed, when its input is invalid: a
+ * repeated `custom_id`, a line for another endpoint; or expired, with `answers` of its requests
+ * done). Each request is answered by the chat route of the same server, so responders, modes and
+ * billing apply; a non-200 answer goes to the error file with its response, an expired request
+ * with `batch_expired`.
+ */
+function fakeBatchApi(origin: string, answers: number | undefined) {
+  const files = new Map<string, StoredFile>();
+  const batches = new Map<
+    string,
+    Record<string, unknown> & { status: BatchStatus; lines: BatchLine[] }
+  >();
+  const state: FakeOpenAi['batches'] = {
+    created: 0,
+    billed: { calls: 0, inputTokens: 0, outputTokens: 0 },
+  };
+  let ids = 0;
+  const now = () => Math.floor(Date.now() / 1000);
+  const send = (res: ServerResponse, status: number, body: unknown, type = 'application/json') => {
+    res.writeHead(status, { 'content-type': type });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+  const invalid = (res: ServerResponse, message: string, param: string | null = null) =>
+    send(res, 400, { error: { message, type: 'invalid_request_error', param, code: null } });
+  const saveFile = (bytes: Buffer, filename: string, purpose: string): StoredFile => {
+    const file = { id: `file-${++ids}`, bytes, filename, purpose, created_at: now() };
+    files.set(file.id, file);
+    return file;
+  };
+  const fileObject = (f: StoredFile) => ({
+    id: f.id,
+    object: 'file',
+    bytes: f.bytes.length,
+    created_at: f.created_at,
+    filename: f.filename,
+    purpose: f.purpose,
+    status: 'processed',
+  });
+  const view = (batch: Record<string, unknown>) => {
+    const { lines: _, ...shown } = batch;
+    return shown;
+  };
+
+  /** One look at a batch: it moves on by one status. */
+  async function advance(
+    batch: Record<string, unknown> & { status: BatchStatus; lines: BatchLine[] },
+  ) {
+    if (batch.status === 'validating') {
+      const input = files.get(String(batch.input_file_id));
+      const errors: Array<{ code: string; message: string; line: number }> = [];
+      const seen = new Set<string>();
+      const lines: BatchLine[] = [];
+      (input?.bytes.toString('utf8') ?? '').split('\n').forEach((text, i) => {
+        if (!text.trim()) return;
+        let line: BatchLine;
+        try {
+          line = JSON.parse(text) as BatchLine;
+        } catch {
+          errors.push({
+            code: 'invalid_json_line',
+            message: 'This line is not parseable as valid JSON.',
+            line: i + 1,
+          });
+          return;
+        }
+        if (seen.has(line.custom_id)) {
+          errors.push({
+            code: 'duplicate_custom_id',
+            message:
+              'The custom ID for this request is a duplicate of the custom ID for another request.',
+            line: i + 1,
+          });
+        }
+        if (line.method !== 'POST' || line.url !== batch.endpoint) {
+          errors.push({
+            code: 'invalid_url',
+            message: `The URL provided for this request does not match the batch endpoint.`,
+            line: i + 1,
+          });
+        }
+        seen.add(line.custom_id);
+        lines.push(line);
+      });
+      if (errors.length > 0 || lines.length === 0) {
+        batch.status = 'failed';
+        batch.failed_at = now();
+        batch.errors = {
+          object: 'list',
+          data:
+            errors.length > 0
+              ? errors
+              : [{ code: 'empty_file', message: 'The batch input file is empty.', line: null }],
+        };
+        return;
+      }
+      batch.lines = lines;
+      batch.status = 'in_progress';
+      batch.in_progress_at = now();
+      batch.request_counts = { total: lines.length, completed: 0, failed: 0 };
+      return;
+    }
+    if (batch.status === 'in_progress') {
+      const output: string[] = [];
+      const errorLines: string[] = [];
+      const counts = { total: batch.lines.length, completed: 0, failed: 0 };
+      for (const [i, line] of batch.lines.entries()) {
+        const id = `batch_req_${batch.id}_${i + 1}`;
+        if (answers !== undefined && i >= answers) {
+          counts.failed++;
+          errorLines.push(
+            JSON.stringify({
+              id,
+              custom_id: line.custom_id,
+              response: null,
+              error: {
+                code: 'batch_expired',
+                message: 'This request could not be executed before the completion window expired.',
+              },
+            }),
+          );
+          continue;
+        }
+        const answer = await fetch(`${origin}${line.url}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer batch' },
+          body: JSON.stringify(line.body),
+        });
+        const body = (await answer.json()) as {
+          usage?: { prompt_tokens: number; completion_tokens: number };
+        };
+        const record = JSON.stringify({
+          id,
+          custom_id: line.custom_id,
+          response: { status_code: answer.status, request_id: `req_${i + 1}`, body },
+          error: null,
+        });
+        if (answer.status === 200) {
+          counts.completed++;
+          output.push(record);
+          state.billed.calls++;
+          state.billed.inputTokens += body.usage?.prompt_tokens ?? 0;
+          state.billed.outputTokens += body.usage?.completion_tokens ?? 0;
+        } else {
+          counts.failed++;
+          errorLines.push(record);
+        }
+      }
+      batch.request_counts = counts;
+      batch.output_file_id =
+        output.length > 0
+          ? saveFile(Buffer.from(`${output.join('\n')}\n`), 'batch_output.jsonl', 'batch_output').id
+          : null;
+      batch.error_file_id =
+        errorLines.length > 0
+          ? saveFile(
+              Buffer.from(`${errorLines.join('\n')}\n`),
+              'batch_errors.jsonl',
+              'batch_output',
+            ).id
+          : null;
+      batch.status = answers !== undefined && answers < counts.total ? 'expired' : 'finalizing';
+      batch[batch.status === 'expired' ? 'expired_at' : 'finalizing_at'] = now();
+      return;
+    }
+    if (batch.status === 'finalizing') {
+      batch.status = 'completed';
+      batch.completed_at = now();
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const content = /\/files\/([^/]+)\/content$/.exec(path);
+    if (req.method === 'GET' && content) {
+      const file = files.get(content[1] ?? '');
+      return file
+        ? send(res, 200, file.bytes.toString('utf8'), 'application/octet-stream')
+        : send(res, 404, { error: { message: 'No such File object' } });
+    }
+    if (req.method === 'POST' && path.endsWith('/files')) {
+      const form = await new Response(raw, {
+        headers: { 'content-type': req.headers['content-type'] ?? '' },
+      }).formData();
+      const file = form.get('file');
+      const purpose = form.get('purpose');
+      if (!(file instanceof Blob) || typeof purpose !== 'string')
+        return invalid(res, 'file and purpose are required', 'file');
+      if (!['batch', 'assistants', 'fine-tune', 'vision', 'user_data', 'evals'].includes(purpose))
+        return invalid(res, `Invalid purpose: ${purpose}`, 'purpose');
+      const name = 'name' in file && typeof file.name === 'string' ? file.name : 'upload';
+      if (purpose === 'batch' && !name.endsWith('.jsonl'))
+        return invalid(res, 'A batch input file must be a .jsonl file.', 'file');
+      return send(
+        res,
+        200,
+        fileObject(saveFile(Buffer.from(await file.arrayBuffer()), name, purpose)),
+      );
+    }
+    if (req.method === 'POST' && path.endsWith('/batches')) {
+      const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      const input = files.get(String(body.input_file_id));
+      if (input?.purpose !== 'batch')
+        return invalid(
+          res,
+          'The input file must be a file uploaded with purpose "batch".',
+          'input_file_id',
+        );
+      if (
+        !['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/completions'].includes(
+          String(body.endpoint),
+        )
+      )
+        return invalid(res, `Invalid endpoint: ${String(body.endpoint)}`, 'endpoint');
+      if (body.completion_window !== '24h')
+        return invalid(res, "completion_window must be '24h'", 'completion_window');
+      state.created++;
+      const batch = {
+        id: `batch_${++ids}`,
+        object: 'batch',
+        endpoint: body.endpoint,
+        errors: null,
+        input_file_id: input.id,
+        completion_window: '24h',
+        status: 'validating' as BatchStatus,
+        output_file_id: null,
+        error_file_id: null,
+        created_at: now(),
+        expires_at: now() + 86_400,
+        request_counts: { total: 0, completed: 0, failed: 0 },
+        metadata: body.metadata ?? null,
+        lines: [] as BatchLine[],
+      };
+      batches.set(batch.id, batch);
+      return send(res, 200, view(batch));
+    }
+    const one = /\/batches\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && one) {
+      const batch = batches.get(one[1] ?? '');
+      if (!batch) return send(res, 404, { error: { message: 'No such Batch object' } });
+      await advance(batch);
+      return send(res, 200, view(batch));
+    }
+    return send(res, 404, { error: { message: 'not found' } });
+  }
+
+  return { state, handle };
 }
