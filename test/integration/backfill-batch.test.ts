@@ -203,6 +203,7 @@ describe('article-digest backfill --batch', () => {
     llm = await startFakeOpenAi(undefined, { batchAnswers: 2 });
     const args = await digestedByAnotherModel();
     const before = { ...llm.billed };
+    const requestsBefore = llm.requests.length;
 
     const real = await run(process.execPath, [BIN, ...args, '--batch', '--poll-seconds', '0.05'], {
       env: env('gpt-4.1'),
@@ -215,6 +216,14 @@ describe('article-digest backfill --batch', () => {
 
     const sum = (f: (u: Usage) => number) => usages.reduce((n, u) => n + f(u), 0);
     expect(llm.batches.billed.calls).toBe(2);
+    // The expired parts were asked on demand with the very bodies the batch was sent.
+    const expired = llm.batches.lines.slice(2).map((line) => JSON.stringify(line.body));
+    const asked = llm.requests
+      .slice(requestsBefore)
+      .filter((r) => r.schema === 'article_digest')
+      .map((r) => JSON.stringify(r.body));
+    expect(expired.length).toBeGreaterThan(0);
+    for (const body of expired) expect(asked).toContain(body);
     expect(sum((u) => u.inputTokens)).toBe(llm.billed.inputTokens - before.inputTokens);
     const onDemandInput =
       llm.billed.inputTokens - before.inputTokens - llm.batches.billed.inputTokens;

@@ -122,6 +122,8 @@ export interface FakeOpenAi {
    */
   batches: {
     created: number;
+    /** Every line of every batch input file taken, in order. */
+    lines: Array<{ custom_id: string; body: unknown }>;
     billed: { calls: number; inputTokens: number; outputTokens: number };
   };
   close(): Promise<void>;
@@ -632,6 +634,7 @@ function fakeBatchApi(origin: string, answers: number | undefined) {
   >();
   const state: FakeOpenAi['batches'] = {
     created: 0,
+    lines: [],
     billed: { calls: 0, inputTokens: 0, outputTokens: 0 },
   };
   let ids = 0;
@@ -714,6 +717,7 @@ function fakeBatchApi(origin: string, answers: number | undefined) {
         return;
       }
       batch.lines = lines;
+      state.lines.push(...lines.map(({ custom_id, body }) => ({ custom_id, body })));
       batch.status = 'in_progress';
       batch.in_progress_at = now();
       batch.request_counts = { total: lines.length, completed: 0, failed: 0 };
