@@ -24,6 +24,7 @@ import type { DraftArticle, Engine } from '../shared/engines/engine';
 import { createExtractiveEngine } from '../shared/engines/extractive';
 import { silentLog } from '../shared/log';
 import { digestContent } from '../shared/pipeline';
+import { readDocument } from '../shared/read';
 import { decodeText } from '../shared/text/decode';
 import { normalize } from '../shared/text/normalize';
 import { splitSentences } from '../shared/text/segment';
@@ -394,6 +395,7 @@ async function cpu() {
             sha256: '0'.repeat(64),
             encoding: decoded.encoding,
             format: 'text',
+            textKey: null,
           },
           ...body,
           processedAt: new Date().toISOString(),
@@ -427,6 +429,55 @@ async function cpu() {
   );
   out();
   results.cpu = { rows, growthPerByte: Number(fixed(growth, 2)) };
+}
+
+// --- 3b. Reading PDF and Word files -------------------------------------------------------------
+/**
+ * CPU to read and digest a PDF and a Word file with the offline engine, per 10 KB of the text
+ * read out of them, next to the same text dropped as a .txt file: what reading the format adds.
+ */
+async function readingCost() {
+  const engine = createExtractiveEngine();
+  const fixture = (name: string) => readFileSync(join(ROOT, 'test', 'fixtures', 'read', name));
+  const rows = [];
+  for (const name of ['report-en.pdf', 'notice-zh.pdf', 'memo.docx']) {
+    const file = fixture(name);
+    const kept = (await readDocument({ key: name, contentType: null, bytes: file })).text;
+    const textFile = Buffer.from(kept);
+    const runs = QUICK ? 5 : 20;
+    for (const [form, key, bytes] of [
+      ['as .txt', `${name}.txt`, textFile],
+      [name.endsWith('.pdf') ? 'as PDF' : 'as .docx', name, file],
+    ] as const) {
+      const times: number[] = [];
+      for (let i = 0; i < runs + 1; i++) {
+        const started = performance.now();
+        const read = await readDocument({ key, contentType: null, bytes });
+        await digestContent({ engine }, read.text, read.format);
+        if (i > 0) times.push(performance.now() - started);
+      }
+      const ms = median(times);
+      rows.push({
+        document: name,
+        form,
+        fileBytes: bytes.length,
+        textBytes: textFile.length,
+        ms: Number(fixed(ms, 2)),
+        msPer10KBOfText: Number(fixed((ms / textFile.length) * 10_000, 2)),
+      });
+    }
+  }
+  out('## 3b. Reading PDF and Word files (read and digest offline; median per document)');
+  out();
+  out('| document | dropped | file | text read | ms | ms per 10 KB of text |');
+  out('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    out(
+      `| ${r.document} | ${r.form} | ${fixed(r.fileBytes / 1024)} KiB | ${fixed(r.textBytes / 1024)} KiB | ${r.ms} | ${r.msPer10KBOfText} |`,
+    );
+  }
+  out();
+  results.reading = { rows };
 }
 
 // --- 4. Cold start proxy ------------------------------------------------------------------------
@@ -631,6 +682,7 @@ out();
 await llmEconomy();
 await backlog();
 await cpu();
+await readingCost();
 await coldStart();
 await localThroughput();
 await worstCases();

@@ -78,6 +78,29 @@ describe('decodeText', () => {
     expect(() => decodeText(Buffer.from('\u0000\u0000 \n\u0000'))).toThrow(/only whitespace/);
   });
 
+  it('decodes Windows-1252 text that is neither UTF-8 nor a Chinese encoding', () => {
+    // The reproduction: two lines of English with one "é" were undecodable.
+    const notes = 'Notes from the café meeting on Tuesday.\nThe committee will publish it.\n';
+    expect(decodeText(iconv.encode(notes, 'win1252'))).toEqual({
+      text: notes,
+      encoding: 'windows-1252',
+    });
+    // Bytes 0x80-0x9F are the curly quotes, dashes and euro sign, not control characters.
+    const typographic = 'The “final” budget – €5 million — was approved. Straße, año, Œuvre.';
+    expect(decodeText(iconv.encode(typographic, 'win1252'))).toEqual({
+      text: typographic,
+      encoding: 'windows-1252',
+    });
+  });
+
+  it('keeps reading Chinese as GB18030 or Big5, never as Windows-1252', () => {
+    for (const chinese of [text, '会议强调抓落实。', '中文English混合 text 测试']) {
+      expect(decodeText(iconv.encode(chinese, 'gbk')).encoding).toBe('gb18030');
+    }
+    const traditional = '會議強調，一是加強組織領導。';
+    expect(decodeText(iconv.encode(traditional, 'big5')).encoding).toBe('big5');
+  });
+
   it('rejects binary formats by signature and by control-character noise', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
     expect(codeOf(() => decodeText(png))).toBe('binary_input');
