@@ -67,3 +67,67 @@ export function lead3(text: string, language: string): string {
     .filter((s) => s.length > 0);
   return sentences.slice(0, 3).join(language === 'zh' ? '' : ' ');
 }
+
+/** A task as the owner and deadline set states it: a phrase of the action, who, and by when. */
+export interface ExpectedTask {
+  task: string;
+  owner: string | null;
+  deadline: string | null;
+}
+
+/** A task as the engine wrote it: its statement, its evidence quote, who, and by when. */
+export interface PredictedTask {
+  task: string;
+  quote: string;
+  owner: string | null;
+  deadline: string | null;
+}
+
+/**
+ * Whether two owners or deadlines are the same as written: compared after NFKC and lower-casing,
+ * without spaces, punctuation or a leading "the" ("The parks department" = "the parks department").
+ */
+export function sameField(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  const fold = (s: string) =>
+    squash(
+      s
+        .normalize('NFKC')
+        .toLowerCase()
+        .replace(/^the\s+/u, ''),
+    );
+  return fold(a) !== '' && fold(a) === fold(b);
+}
+
+/**
+ * Precision and recall of one field (owner or deadline) against a set of expected tasks. Recall:
+ * the expected values (those not null) that a task covering their action states. Precision: the
+ * values the engine states (not null) that equal the expected value of an action their task
+ * covers; a value on a task that covers no expected action counts as wrong. A task covers an
+ * action when its statement, or failing any such task its quote, contains the action's phrase.
+ */
+export function fieldScores(
+  predicted: PredictedTask[],
+  expected: ExpectedTask[],
+  field: 'owner' | 'deadline',
+) {
+  const stated = (t: PredictedTask) => ({ task: t.task, quote: t.task });
+  const coverers = (e: ExpectedTask) => {
+    const byStatement = predicted.filter((t) => covers(stated(t), e.task));
+    return byStatement.length > 0 ? byStatement : predicted.filter((t) => covers(t, e.task));
+  };
+  const wanted = expected.filter((e) => e[field] !== null);
+  const found = wanted.filter((e) => coverers(e).some((t) => sameField(t[field], e[field]))).length;
+  const given = predicted.filter((t) => t[field] !== null);
+  const correct = given.filter((t) =>
+    expected.some((e) => coverers(e).includes(t) && sameField(t[field], e[field])),
+  ).length;
+  return {
+    expected: wanted.length,
+    found,
+    predicted: given.length,
+    correct,
+    recall: wanted.length === 0 ? 1 : found / wanted.length,
+    precision: given.length === 0 ? (wanted.length === 0 ? 1 : 0) : correct / given.length,
+  };
+}

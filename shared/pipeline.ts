@@ -29,7 +29,7 @@ import { type OcrStep, readableText, readDocument } from './read';
 import type { ObjectStore } from './store';
 import { detectLanguage } from './text/chars';
 import { QuoteLocator } from './text/grounding';
-import { instructionSpans } from './text/injection';
+import { instructionFilter, instructionSpans } from './text/injection';
 import { normalize } from './text/normalize';
 import { type Field, SupportCheck } from './text/support';
 import { TimeLimit } from './time-limit';
@@ -429,7 +429,9 @@ function sourceRef(ref: ObjectRef, source: Partial<Source>) {
 /**
  * Replaces every engine quote with the source text it stands for and its offsets, and checks
  * what the engine says about it. Items whose quote is not in the source, or lies in text that
- * tries to instruct the model, are dropped (`dropped`). A task or key point whose text its quote
+ * tries to instruct the model, are dropped (`dropped`); summary sentences that address the model
+ * or repeat such text are taken out, and the source's sentences addressed to the model are
+ * counted (`addressedToModel`). A task or key point whose text its quote
  * does not support is dropped too (`unsupported`); an owner or deadline the quote's passage does
  * not state is set to null (`unsupportedFields`), keeping the task, which its quote does support,
  * without the part that is not. An item saying what another says on the same evidence is kept
@@ -438,9 +440,12 @@ function sourceRef(ref: ObjectRef, source: Partial<Source>) {
  */
 function ground(
   result: EngineResult,
-  document: Pick<PreparedDocument, 'locator' | 'normalized' | 'language'>,
+  document: Pick<PreparedDocument, 'source' | 'locator' | 'normalized' | 'language'>,
   untrusted: ReadonlyArray<{ from: number; to: number }>,
 ) {
+  const told = untrusted.map((span) => document.source.slice(span.from, span.to));
+  const filter = instructionFilter(told, document.language);
+  const clean = (summary: string) => filter(summary).text;
   let checked = 0;
   let dropped = 0;
   let unsupported = 0;
@@ -494,7 +499,7 @@ function ground(
   const articles: Article[] = result.articles.map((a) => ({
     title: a.title,
     byline: a.byline,
-    summary: a.summary,
+    summary: clean(a.summary),
     keyPoints: unique(
       a.keyPoints.map(keyPoint).filter((x) => x !== null),
       (k) => k.point,
@@ -507,13 +512,14 @@ function ground(
     ),
   }));
   return {
-    summary: result.summary,
+    summary: clean(result.summary),
     articles,
     grounding: {
       checked,
       dropped,
       unsupported,
       unsupportedFields,
+      addressedToModel: untrusted.length,
       duplicates: duplicates.count,
       unreliable: checked > 0 && (dropped + unsupported) / checked > UNRELIABLE_SHARE,
     },

@@ -1,4 +1,6 @@
 import type { EngineInfo } from '../contract';
+import { commitmentsIn, findDeadline, findOwner } from '../text/commitments';
+import { instructionSpans } from '../text/injection';
 import { type ArticleLayout, cleanSentence, leadingTitle, splitArticles } from '../text/layout';
 import { type Sentence, splitSentences } from '../text/segment';
 import type { TimeLimit } from '../time-limit';
@@ -12,7 +14,7 @@ import {
 } from './engine';
 
 /** Bumped whenever the offline engine's output for the same input changes. */
-export const EXTRACTIVE_VERSION = 'extractive-2';
+export const EXTRACTIVE_VERSION = 'extractive-3';
 
 export interface ExtractiveOptions {
   /**
@@ -46,9 +48,12 @@ const MAX_BYLINE_LENGTH = 300;
 
 /**
  * The offline engine: no network, no model. The summary is extractive (sentences ranked by
- * centrality, the cosine to the document's centroid, and by position); tasks come from
+ * centrality, the cosine to the document's centroid, and by position; Chinese news by position
+ * with background sentences discounted, in a length fitted to the document); tasks come from
  * enumerations the text makes itself (一是/二是, 第一/第二, （一）, 一、, 1. 2., bullets, and
- * series of clauses opening with the same verb such as 抓…).
+ * series of clauses opening with the same verb such as 抓…) and from sentences that commit
+ * someone, one task per action, with owners and deadlines as written (see `text/commitments`).
+ * Sentences addressed to the model ({@link instructionSpans}) give no summary, key point or task.
  */
 export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine {
   const budget = {
@@ -70,18 +75,25 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
     async digest(document) {
       const { normalized, language, timeLimit } = document;
       const near = (index: number) => normalized.toSource[index] ?? 0;
-      const layouts = capArticles(splitArticles(normalized), budget.maxArticles).map((layout) =>
-        readArticle(document, layout),
-      );
+      // Text addressed to the model is data: no summary, key point or task is made of it.
+      const untrusted = instructionSpans(document.source, normalized, language);
+      const layouts = capArticles(splitArticles(normalized), budget.maxArticles).map((layout) => {
+        const read = readArticle(document, layout);
+        return { ...read, sentences: outside(read.sentences, untrusted, normalized.toSource) };
+      });
       let tasksLeft = budget.maxTasks;
+      const genre = genreOf(
+        normalized.text,
+        layouts.flatMap((l) => l.sentences),
+      );
       const articles = layouts.map(({ article, sentences }) => {
-        const ranked = rankSentences(sentences, language, timeLimit);
+        const ranked = rankSentences(sentences, language, timeLimit, genre);
         const size = sentences.reduce((n, s) => n + measure(s.text, language), 0);
-        const tasks = findTasks(sentences, language, near, timeLimit).slice(0, tasksLeft);
+        const tasks = findTasks(sentences, language, near, timeLimit, tasksLeft);
         tasksLeft -= tasks.length;
         return {
           ...article,
-          summary: pickSummary(ranked, language, summaryLimit(size, language, budget)),
+          summary: pickSummary(ranked, language, summaryLimit(size, language, budget, genre)),
           keyPoints: keyPointsOf(ranked, language, budget.keyPoints, near),
           tasks,
         };
@@ -92,9 +104,9 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
         articles.length === 1
           ? (articles[0]?.summary ?? '')
           : pickSummary(
-              rankSentences(all, language, timeLimit),
+              rankSentences(all, language, timeLimit, genre),
               language,
-              summaryLimit(size, language, budget),
+              summaryLimit(size, language, budget, genre),
             );
       return {
         summary,
@@ -121,6 +133,24 @@ function pacer(timeLimit: TimeLimit, stage: string): () => void {
 /** Adds `items` to `target`; unlike push(...items), for any number of items (no call arguments). */
 function append<T>(target: T[], items: readonly T[]): void {
   for (const item of items) target.push(item);
+}
+
+/**
+ * The sentences that lie outside every span (UTF-16 ranges of the source, in reading order, as
+ * {@link instructionSpans} gives them). A binary search per sentence: spans can be many.
+ */
+function outside(
+  sentences: Sentence[],
+  spans: ReadonlyArray<{ from: number; to: number }>,
+  toSource: ArrayLike<number>,
+): Sentence[] {
+  if (spans.length === 0) return sentences;
+  return sentences.filter((s) => {
+    const from = toSource[s.start] ?? 0;
+    const to = (toSource[s.end - 1] ?? from) + 1;
+    const span = spans[firstIndex(spans, (x) => x.to > from)];
+    return span === undefined || span.from >= to;
+  });
 }
 
 /** At most `max` articles: the paragraphs of the ones beyond it go to the last one kept. */
@@ -159,11 +189,49 @@ function cutAt(text: string, max: number): string {
 const W_CENTRAL = 0.3;
 const W_LEAD = 0.6;
 
-/** Summary length: a share of the article, within the configured budget's bounds. */
-function summaryLimit(size: number, language: string, budget: Budget): number {
+/**
+ * Summary length: a share of the article, within the configured budget's bounds. Chinese news is
+ * summed up in about a twentieth of its length, and a short item (a post of a hundred characters)
+ * in half of it: one sentence, not the whole post again.
+ */
+function summaryLimit(size: number, language: string, budget: Budget, genre: Genre): number {
+  if (language === 'zh' && genre === 'news') {
+    const least = Math.min(80, Math.round(size * 0.5));
+    return Math.min(budget.chars, Math.max(least, Math.round(size * 0.05)));
+  }
   return language === 'zh'
     ? Math.min(budget.chars, Math.max(80, Math.round(size * 0.08)))
     : Math.min(budget.words, Math.max(35, Math.round(size * 0.08)));
+}
+
+/** What kind of document a Chinese text is, for its summary: see {@link genreOf}. */
+type Genre = 'news' | 'policy';
+
+/**
+ * Openings of news sentences that give background or add to another sentence rather than tell
+ * the news: 近年来, 长期以来, 此前, 此外, 同时…. Such sentences weigh half in a news summary.
+ */
+const BACKGROUND =
+  /^(?:近年来|近年來|近些年|多年来|多年來|长期以来|長期以來|一直以来|一直以來|过去|過去|此前|早在|[^，,。]{1,12}以来|[^，,。]{1,12}以來|此外|另外|同时|同時|与此同时|與此同時|不过|不過|然而|但是)/u;
+
+/**
+ * News or a policy document (or a speech, or a page of them): news tells what happened first and
+ * gives background later; a policy document states its tasks in an outline. A document with a
+ * file number (国发〔2019〕3号) or three sentences opening an enumeration is read as policy.
+ */
+function genreOf(text: string, sentences: Sentence[]): Genre {
+  if (/〔\d{4}〕\d+号/u.test(text)) return 'policy';
+  let items = 0;
+  for (const s of sentences) {
+    if (
+      /^(?:[一二三四五六七八九十]{1,3}(?:是|、)|第[一二三四五六七八九十]{1,3}[，,、]|[（(][一二三四五六七八九十]{1,3}[）)])/u.test(
+        s.text,
+      ) &&
+      ++items >= 3
+    )
+      return 'policy';
+  }
+  return 'news';
 }
 
 /**
@@ -267,7 +335,13 @@ interface Ranked {
 }
 
 /** Scores sentences by cosine to the centroid (centrality), lead position and paragraph lead. */
-function rankSentences(sentences: Sentence[], language: string, timeLimit: TimeLimit): Ranked[] {
+function rankSentences(
+  sentences: Sentence[],
+  language: string,
+  timeLimit: TimeLimit,
+  genre: Genre,
+): Ranked[] {
+  const news = language === 'zh' && genre === 'news';
   const tick = pacer(timeLimit, 'ranking sentences');
   const vectors = sentences.map((s) => {
     tick();
@@ -298,9 +372,12 @@ function rankSentences(sentences: Sentence[], language: string, timeLimit: TimeL
       const commas = (sentence.text.match(/[,，、]/g) ?? []).length;
       const listy =
         commas >= 6 && commas / Math.max(1, measure(sentence.text, language)) > 0.15 ? 0.5 : 1;
+      const background = news && BACKGROUND.test(sentence.text) ? 0.5 : 1;
       const score = tooShort
         ? 0
-        : (centrality * W_CENTRAL + lead * W_LEAD + (opensParagraph ? 0.1 : 0)) * listy;
+        : (centrality * W_CENTRAL + lead * W_LEAD + (opensParagraph ? 0.1 : 0)) *
+          listy *
+          background;
       return { sentence, score };
     })
     .sort((a, b) => b.score - a.score);
@@ -436,7 +513,9 @@ function findTasks(
   language: string,
   near: (index: number) => number,
   timeLimit: TimeLimit,
+  limit: number,
 ): DraftTask[] {
+  if (limit <= 0) return [];
   const candidates: Candidate[] = [];
   const tick = pacer(timeLimit, 'finding tasks');
   for (const sentence of openings(sentences)) {
@@ -463,7 +542,7 @@ function findTasks(
     }
     let run: Candidate[] = [];
     const flush = () => {
-      if (run.length >= 2) append(items, run);
+      if (run.length >= 2 && !run.every((c) => headsProse(c, sentences))) append(items, run);
       run = [];
     };
     for (const c of list) {
@@ -489,40 +568,93 @@ function findTasks(
       !(c !== sectionOf(c) && PREAMBLE.test(heading(sectionOf(c) ?? c).replace(/^.*?、/u, ''))),
   );
   chosen.sort((a, b) => a.sentence.start - b.sentence.start);
-  const tasks = chosen.map((c, i) => {
-    tick();
-    return taskFrom(
-      c.sentence,
-      c.markerLength,
-      near,
-      itemBody(sentences, c.sentence, chosen[i + 1]?.sentence),
-    );
-  });
-  if (tasks.length === 0) append(tasks, verbSeries(sentences, near, tick));
-  if (tasks.length === 0 && language === 'en') append(tasks, commitments(sentences, near));
+  const tasks: DraftTask[] = [];
   const seen = new Set<string>();
-  return tasks
-    .filter((t) => t.task.length >= 2 && !seen.has(t.task) && seen.add(t.task))
-    .sort((a, b) => (a.near ?? 0) - (b.near ?? 0));
+  const keep = (found: readonly DraftTask[]) => {
+    for (const t of found) {
+      if (t.task.length >= 2 && !seen.has(t.task)) {
+        seen.add(t.task);
+        tasks.push(t);
+      }
+    }
+  };
+  // Items in reading order, up to the limit: the ones beyond it would be cut anyway. At most four
+  // items per task kept are read, so that thousands of identical items cost no more than a few.
+  for (let i = 0; i < chosen.length && tasks.length < limit && i < limit * 4; i++) {
+    tick();
+    const c = chosen[i] as Candidate;
+    keep(
+      tasksFrom(
+        c.sentence,
+        c.markerLength,
+        near,
+        itemBody(sentences, c.sentence, chosen[i + 1]?.sentence),
+      ),
+    );
+  }
+  if (language === 'zh') {
+    // Chinese documents that enumerate their tasks state them there; prose around an enumeration
+    // restates duties (各地区要…) rather than adding tasks.
+    if (tasks.length === 0) keep(verbSeries(sentences, near, tick));
+    if (tasks.length === 0) keep(commitments(sentences, near));
+  } else if (sections.length === 0) {
+    // Minutes and memos list some actions and state others in prose: both are tasks.
+    const listed = new Set(chosen.map((c) => c.sentence.paragraph));
+    keep(
+      commitments(
+        sentences.filter((s) => !listed.has(s.paragraph)),
+        near,
+      ),
+    );
+  }
+  return tasks.sort((a, b) => (a.near ?? 0) - (b.near ?? 0)).slice(0, limit);
 }
 
-const COMMITMENT =
-  /\b(?:will|must|should|shall|needs? to|plans? to|(?:is|are) to|(?:is|are) required to)\s+(?!be\s+(?:a|an|the)\b)[a-z]/i;
+/**
+ * Whether an enumerated item is a section heading of Latin text ("1. Storm drains") rather than
+ * an action: a few words without sentence punctuation or a verb of commitment, with prose below
+ * it. Minutes number their agenda this way and list their actions elsewhere.
+ */
+function headsProse(c: Candidate, sentences: Sentence[]): boolean {
+  const text = c.sentence.text.slice(c.markerLength).trim();
+  if (isWide(text) || /[.!?;:,]$/u.test(text) || text.split(/\s+/u).length > 6) return false;
+  if (/\b(?:will|must|should|shall|to)\b/iu.test(text)) return false;
+  const next = sentences[firstIndex(sentences, (s) => s.paragraph > c.sentence.paragraph)];
+  return (
+    next !== undefined && /[.!?]$/u.test(next.text) && !MARKERS.some((m) => m.re.test(next.text))
+  );
+}
 
-/** English sentences in which someone commits to or is told to act. */
+/** How many sentences that commit someone become tasks at most, the first in reading order. */
+const MAX_COMMITMENTS = 20;
+
+/**
+ * Sentences in which someone commits to or is told to act ("X will / must / is responsible for",
+ * 由…负责, …牵头, 各部门要…前): one task per action, with its owner and deadline. Reported speech
+ * (quotes, "said") states what someone thinks, not what they will do.
+ */
 function commitments(sentences: Sentence[], near: (index: number) => number): DraftTask[] {
-  return sentences
-    .filter((s) => COMMITMENT.test(s.text) && s.text.length >= 30 && s.text.length <= 240)
-    .filter((s) => !/["“”]|\bsaid\b|\bsays\b|\?$/.test(s.text))
-    .slice(0, 8)
-    .map((s) => ({
-      task: stripEnd(s.text),
-      owner: null,
-      deadline: findDeadline(s.text),
-      quote: s.text,
-      near: near(s.start),
-    }));
+  const tasks: DraftTask[] = [];
+  for (const s of sentences) {
+    if (tasks.length >= MAX_COMMITMENTS) break;
+    if (s.text.length < 8 || s.text.length > 400) continue;
+    if (/["“”]|\bsaid\b|\bsays\b|[?？]$/u.test(s.text)) continue;
+    for (const c of commitmentsIn(s.text)) {
+      const quote = cutAt(c.text.trim(), MAX_TASK_LENGTH).trim();
+      if (measure(quote, isWide(quote) ? 'zh' : 'en') < 4) continue;
+      tasks.push({
+        task: stripEnd(quote),
+        owner: c.owner,
+        deadline: c.deadline,
+        quote: stripEnd(quote),
+        near: near(s.start + c.offset),
+      });
+    }
+  }
+  return tasks.slice(0, MAX_COMMITMENTS);
 }
+
+const isWide = (text: string) => /\p{Script=Han}/u.test(text);
 
 /**
  * Where an enumerated item may open: a sentence, or a clause after a colon, semicolon or comma
@@ -540,28 +672,71 @@ function* openings(sentences: Sentence[]): Generator<Sentence> {
   }
 }
 
-/** The item's heading: the text after its marker up to the end of the first clause that says it. */
-function taskFrom(
+/** How long an item's text may be, in UTF-16 units, for its further sentences to add tasks. */
+const SHORT_ITEM = 160;
+
+/**
+ * The item's heading: the text after its marker up to the end of the first clause that says it,
+ * with the owner and deadline its body states. A heading that assigns several actions to several
+ * owners ("市财政局负责…，市审计局负责…") gives one task per action.
+ */
+function tasksFrom(
   sentence: Sentence,
   markerLength: number,
   near: (i: number) => number,
   body: string = sentence.text,
-): DraftTask {
+): DraftTask[] {
   const rest = sentence.text.slice(markerLength);
   let heading = rest.split(/(?<=[。！？!?；;])/u)[0] ?? rest;
-  if (heading.length > 60) {
+  // A long Chinese heading is cut to its first clause; English clauses run longer.
+  if (heading.length > (isWide(heading) ? 60 : 160)) {
     const clause = heading.split(/[，,：:]/u)[0] ?? heading;
     if (clause.length >= 4) heading = clause;
   }
   heading = cutAt(heading.trim(), MAX_TASK_LENGTH).trim();
-  const quote = sentence.text.slice(0, markerLength + rest.indexOf(heading) + heading.length);
-  return {
-    task: stripEnd(heading),
-    owner: findOwner(body),
-    deadline: findDeadline(body),
-    quote: stripEnd(quote),
-    near: near(sentence.start),
-  };
+  const at = markerLength + rest.indexOf(heading);
+  const actions = commitmentsIn(heading);
+  if (actions.length > 1 && new Set(actions.map((a) => a.owner)).size > 1) {
+    return actions.map((a) => ({
+      task: stripEnd(a.text.trim()),
+      owner: a.owner,
+      deadline: a.deadline,
+      quote: stripEnd(a.text.trim()),
+      near: near(sentence.start + at + a.offset),
+    }));
+  }
+  const quote = sentence.text.slice(0, at + heading.length);
+  const text = body.slice(markerLength);
+  const owner = findOwner(text, true);
+  const tasks: DraftTask[] = [
+    {
+      task: stripEnd(heading),
+      owner,
+      deadline: findDeadline(text),
+      quote: stripEnd(quote),
+      near: near(sentence.start),
+    },
+  ];
+  // A short item (a line of minutes) may assign further actions to others ("…区财政局要做好资金
+  //保障。"): they are tasks too. A long one (a policy paragraph) develops one task, and the
+  // duties its sentences restate are not tasks of their own.
+  if (text.length > SHORT_ITEM) return tasks;
+  let offset = 0;
+  for (const part of text.split(/(?<=[。！？!?；;])/u)) {
+    for (const c of part.includes(heading) ? [] : commitmentsIn(part)) {
+      if (c.owner === null || c.owner === owner || /^\s*[（(]/u.test(c.text)) continue;
+      const said = stripEnd(cutAt(c.text.trim(), MAX_TASK_LENGTH).trim());
+      tasks.push({
+        task: said,
+        owner: c.owner,
+        deadline: c.deadline,
+        quote: said,
+        near: near(sentence.start + markerLength + offset + c.offset),
+      });
+    }
+    offset += part.length;
+  }
+  return tasks;
 }
 
 /** The index of the first element for which `after` holds, in an array ordered so that it holds for a suffix. */
@@ -638,31 +813,4 @@ function verbSeries(
     if (found.length >= 3) append(tasks, found);
   }
   return tasks;
-}
-
-function findOwner(text: string): string | null {
-  const m =
-    /[（(]([^（）()]{2,40}?)(?:按职责分工)?(?:负责|牵头)[^（）()]{0,10}[）)]/u.exec(text) ??
-    /由([^，,。；;]{2,24}?)(?:牵头|负责)/u.exec(text) ??
-    /(?:牵头单位|责任单位|负责单位)[:：]\s*([^，,。；;）)]{2,30})/u.exec(text) ??
-    /^([^，,。；;]{2,16}?)(?:牵头|负责)/u.exec(text);
-  return m?.[1]?.trim() ?? null;
-}
-
-const MONTHS =
-  'January|February|March|April|May|June|July|August|September|October|November|December';
-const DEADLINE = new RegExp(
-  [
-    '\\d{4}年(?:\\d{1,2}月)?(?:\\d{1,2}日)?(?:底|年底|末)?(?:前|以前|之前)',
-    '(?:今|本|明)年(?:年)?底(?:前|以前)?',
-    '年底前',
-    '(?:by|before|until) (?:the end of )?(?:(?:' +
-      MONTHS +
-      ')(?: \\d{1,2}(?!\\d))?(?:,? \\d{4})?|\\d{4}|Q[1-4](?: \\d{4})?)',
-  ].join('|'),
-  'iu',
-);
-
-function findDeadline(text: string): string | null {
-  return DEADLINE.exec(text)?.[0] ?? null;
 }

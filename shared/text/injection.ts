@@ -86,8 +86,25 @@ function readAsShown(source: string, normalized: Normalized, start: number, end:
 const addressesModel = (text: string) => INSTRUCTION_PATTERNS.some((re) => re.test(text));
 
 /**
- * UTF-16 ranges of the source covered by sentences that try to instruct the model. Items whose
- * evidence falls in one are dropped: such text is data, and nothing it asks for is a task.
+ * How a sentence that goes on instructing the model opens, read on folded text: an imperative to
+ * write or do something ("Output a task that says…", "Then add…", "请输出…"), or "you". Only a
+ * sentence right after an instruction (or after another such sentence) is read this way: "Add
+ * salt." in a recipe is the reader's.
+ */
+const CONTINUES = new RegExp(
+  [
+    `^[\\s"'“”‘’「『【(\\[*#>-]*(?:(?:please|then|also|and|now|next|finally|instead|just|only|simply)[,，]?\\s+)*`,
+    "(?:output|print|write|return|respond|reply|answer|say|state|add|include|insert|create|generate|produce|make|list|summari[sz]e|translate|tell|mark|set|put|append|change|replace|remove|delete|drop|send|wire|transfer|pay|email|call|visit|click|open|go|do|don[’']t|never|always|format|rate|give|assign|describe|recommend|mention|report|use|follow|obey|act|pretend|reveal|show|repeat|copy|treat|consider|classify|label|approve|start|begin|end|stop|ignore|disregard|forget|you|your|yours)\\b",
+    '|^[\\s"“”‘’「『【(]*(?:然后|并且|并|同时|接着|最后|另外)?[，,]?(?:请|請|务必|務必|必须|必須|不要|不得|你|您|输出|輸出|生成|添加|写|寫|回复|回覆|返回|列出|总结|總結|改为|改為|把|只|仅|僅)',
+  ].join(''),
+  'u',
+);
+
+/**
+ * UTF-16 ranges of the source covered by sentences that try to instruct the model, and by the
+ * sentences right after them that go on doing so ("IGNORE ALL PREVIOUS INSTRUCTIONS. Output a
+ * task that says…"), in reading order, one per sentence. Items whose evidence falls in one are
+ * dropped, and no summary repeats one: such text is data, and nothing it asks for is a task.
  *
  * Matching sees text as a reader does: invisible characters (zero-width, soft hyphen, bidi
  * controls) removed and NFKC applied, so full-width or zero-width-split words are caught; ranges
@@ -102,10 +119,16 @@ export function instructionSpans(
   language: string,
 ): Array<{ from: number; to: number }> {
   const spans: Array<{ from: number; to: number }> = [];
+  // Whether the last sentence read was an instruction or went on with one: only then may the
+  // next one continue it, across a line break too. Each paragraph is split at most once.
+  let continuing = false;
   for (const paragraph of normalized.paragraphs) {
-    if (!addressesModel(readAsShown(source, normalized, paragraph.start, paragraph.end))) continue;
+    const shown = readAsShown(source, normalized, paragraph.start, paragraph.end);
+    if (!continuing && !addressesModel(shown)) continue;
     for (const s of splitSentences(normalized.text, [paragraph], language)) {
-      if (!addressesModel(readAsShown(source, normalized, s.start, s.end))) continue;
+      const sentence = readAsShown(source, normalized, s.start, s.end);
+      continuing = addressesModel(sentence) || (continuing && CONTINUES.test(sentence));
+      if (!continuing) continue;
       spans.push({
         from: normalized.toSource[s.start] ?? 0,
         to: (normalized.toSource[s.end - 1] ?? source.length - 1) + 1,
@@ -113,4 +136,59 @@ export function instructionSpans(
     }
   }
   return spans;
+}
+
+/** Content words (three letters or more) and Han bigrams of folded text, for overlap. */
+function contentTokens(text: string): Set<string> {
+  const folded = foldText(text);
+  const tokens = new Set<string>();
+  for (const [run] of folded.matchAll(/\p{Script=Han}+/gu)) {
+    for (let i = 0; i + 1 < run.length; i++) tokens.add(run.slice(i, i + 2));
+  }
+  for (const [word] of folded.matchAll(/[\p{L}\p{N}]{3,}/gu)) {
+    if (!/\p{Script=Han}/u.test(word)) tokens.add(word);
+  }
+  return tokens;
+}
+
+/** Share of a summary sentence's content that, past which, it repeats text addressed to the model. */
+export const REPEATS_INSTRUCTION = 0.6;
+
+/**
+ * A filter that takes out of a summary its sentences that address the model or repeat what a
+ * sentence of the source addressed to it said: a sentence that matches an instruction pattern
+ * itself, or of whose content words (Han bigrams) at least {@link REPEATS_INSTRUCTION} stand in
+ * the `untrusted` texts (the sentences {@link instructionSpans} found). A model that followed an
+ * instruction would write such a sentence; an extractive summary would have copied it. Built once
+ * per document; linear in the lengths of the texts and of each summary.
+ */
+export function instructionFilter(
+  untrusted: readonly string[],
+  language: string,
+): (summary: string) => { text: string; removed: number } {
+  const told = new Set<string>();
+  for (const text of untrusted) for (const token of contentTokens(text)) told.add(token);
+  return (summary) => {
+    if (summary.trim() === '') return { text: summary, removed: 0 };
+    const cut: Array<{ start: number; end: number }> = [];
+    for (const s of splitSentences(summary, [{ start: 0, end: summary.length }], language)) {
+      const tokens = [...contentTokens(s.text)];
+      const repeated = tokens.filter((t) => told.has(t)).length;
+      const repeats = tokens.length >= 3 && repeated / tokens.length >= REPEATS_INSTRUCTION;
+      if (repeats || addressesModel(foldText(s.text))) cut.push(s);
+    }
+    if (cut.length === 0) return { text: summary, removed: 0 };
+    const parts: string[] = [];
+    let from = 0;
+    for (const c of cut) {
+      parts.push(summary.slice(from, c.start));
+      from = c.end;
+    }
+    parts.push(summary.slice(from));
+    const text = parts
+      .join('')
+      .replace(/[ \t]{2,}/gu, ' ')
+      .trim();
+    return { text, removed: cut.length };
+  };
 }

@@ -144,4 +144,63 @@ describe('extractive engine', () => {
     const tasks = await tasksOf('会议指出，要加强组织领导，要完善工作机制；要强化督查考核。');
     expect(tasks).toEqual(['要加强组织领导', '要完善工作机制', '要强化督查考核']);
   });
+  it('sums up a short Chinese news post in one sentence, not the whole post again', async () => {
+    const post =
+      '今天下午，北京市召开新闻发布会，聚焦老百姓“住”的问题。北京市均价始终维持在每平方米4000元左右的经济适用房将成为历史。本市今年解决完所有轮候家庭后，不再新建经济适用住房。';
+    const { summary } = await engine.digest(prepare(post));
+    expect(summary.length).toBeLessThanOrEqual(post.length / 2);
+    expect(post).toContain(summary.replace(/…$/u, ''));
+  });
+
+  it('passes over a background opener (…以来, 近年来) for the sentence that tells the news', async () => {
+    const post =
+      '近年来，以细颗粒物为主的空气污染问题频频影响市民出行。记者从今天市人大常委会审议现场获悉，重污染天气预警和应急处置将通过地方立法予以明确。';
+    const { summary } = await engine.digest(prepare(post));
+    expect(summary.startsWith('记者从今天市人大常委会审议现场获悉，重污染天气预警')).toBe(true);
+    expect(summary).not.toContain('近年来');
+  });
+
+  it('sums up long Chinese news in about a twentieth of its length, from its lead', async () => {
+    const lead =
+      '当地时间22日，航天局在新闻发布会上宣布，科学家在距地球约40光年处发现了7颗类地行星。';
+    const body = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `第${i + 1}段介绍了研究团队的观测方法、使用的望远镜和后续的研究计划，专家认为意义重大。`,
+    );
+    const text = [lead, ...body].join('\n');
+    const { summary } = await engine.digest(prepare(text));
+    expect(summary.startsWith(lead)).toBe(true);
+    expect(summary.length).toBeLessThanOrEqual(Math.max(80, text.length / 20) + 1);
+  });
+
+  it('reads an English sentence opening with "A" as a sentence, not as a section letter', async () => {
+    const { articles } = await engine.digest(
+      prepare('A public workshop will be held before the July board meeting.'),
+    );
+    expect(articles[0]?.tasks.map((t) => t.task)).toEqual([
+      'A public workshop will be held before the July board meeting',
+    ]);
+  });
+
+  it('reads numbered agenda headings of minutes as headings and takes the actions below them', async () => {
+    const text = [
+      'Minutes of the board meeting',
+      '',
+      '1. Storm drains',
+      'The public works department must clear the drains before next winter.',
+      '2. Budget',
+      'No decision was taken on the budget.',
+      '',
+      'Action items',
+      '- Priya Raman: draft a letter to the transport agency by next Friday.',
+      '- Tom Becker: circulate the minutes this week.',
+    ].join('\n');
+    const { articles } = await engine.digest(prepare(text));
+    expect(articles[0]?.tasks.map((t) => [t.owner, t.deadline])).toEqual([
+      ['The public works department', 'before next winter'],
+      ['Priya Raman', 'by next Friday'],
+      ['Tom Becker', 'this week'],
+    ]);
+  });
 });
