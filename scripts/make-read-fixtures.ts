@@ -6,8 +6,9 @@
  *
  *   npx tsx scripts/make-read-fixtures.ts [--font /path/to/cjk.ttf]
  *
- * The Chinese PDF embeds a subset of a CJK font: Debian's fonts-droid-fallback by default
- * (`apt-get install fonts-droid-fallback`).
+ * The Chinese PDF embeds a subset of a CJK font: Droid Sans Fallback (Apache License 2.0) from
+ * Debian's fonts-droid-fallback by default (`apt-get install fonts-droid-fallback`). The other
+ * Chinese PDF names STSong-Light without embedding it, as Chinese PDF libraries do.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -166,8 +166,11 @@ export async function processObject(
     timeLimit.check('decoding');
 
     const { configHash } = deps.engine.info;
+    /** The text kept for the digest being replaced, if any: a digest of text keeps none. */
+    let previousTextKey: string | null = null;
     const unchanged = async (): Promise<Outcome | null> => {
       const existing = await readJson(store, ref.bucket, outputKey, Digest);
+      previousTextKey = existing?.source.textKey ?? null;
       const same =
         existing?.source.sha256 === fullSource.sha256 &&
         existing.source.format === fullSource.format &&
@@ -192,6 +195,7 @@ export async function processObject(
       if (!(await stillCurrent())) return superseded;
       // Before the digest, so that a digest never names a text that is not there.
       if (fullSource.textKey) await store.put(ref.bucket, fullSource.textKey, read.text, TEXT_TYPE);
+      else if (previousTextKey) await store.delete(ref.bucket, previousTextKey);
       await store.put(ref.bucket, outputKey, `${JSON.stringify(digest, null, 2)}\n`, JSON_TYPE);
       await store.delete(ref.bucket, recordKey);
       return { status: 'digested', key: outputKey, digest };

@@ -200,6 +200,14 @@ describe('PDF, Word, legacy encodings, web pages and Markdown through the pipeli
     expect(await text('digests/later-scanned.pdf.json')).toBeNull();
   });
 
+  it('removes the kept text when a later version of the key is text', async () => {
+    digestOf(await drop('later-text.pdf', fixture('memo.docx')));
+    expect(await text('texts/later-text.pdf.txt')).not.toBeNull();
+    const digest = digestOf(await drop('later-text.pdf', 'The committee will publish the budget.'));
+    expect(digest.source).toMatchObject({ format: 'text', textKey: null });
+    expect(await text('texts/later-text.pdf.txt')).toBeNull();
+  });
+
   it('records a legacy Word file with what to convert it to', async () => {
     const doc = Buffer.concat([
       Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
