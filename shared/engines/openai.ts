@@ -283,13 +283,17 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       try {
         const answers: LlmDigest[] = [];
         const drafts: DraftArticle[][] = [];
+        const batched: Array<{ name: string; answer: LlmDigest }> = [];
         for (const [i, { part, context, name }] of parts.entries()) {
           document.timeLimit.check(`digesting part ${i + 1} of ${parts.length}`);
           const stored = await document.checkpoints?.read(name);
           const saved = LlmDigest.safeParse(stored);
           // An answer a batch paid for is on record at the price it was billed, once per digest.
           const billed = saved.success ? BatchBilled.safeParse(billedOf(stored)) : null;
-          if (billed?.success) meter.addBilled(billed.data);
+          if (billed?.success && saved.success) {
+            meter.addBilled(billed.data);
+            batched.push({ name, answer: saved.data });
+          }
           const answer = saved.success ? saved.data : await digestPart(meter, part, context, true);
           if (!saved.success && parts.length > 1) await document.checkpoints?.write(name, answer);
           answers.push(answer);
@@ -312,6 +316,9 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
             if (article && articleSummary) article.summary = articleSummary;
           }
         }
+        // Once on record in this digest (every call done), a batch's bill is not carried again:
+        // a later forced run reuses the answer for free, as it does any part kept from a try.
+        for (const { name, answer } of batched) await document.checkpoints?.write(name, answer);
         return {
           summary,
           articles: merged.map(({ partSummaries: _, ...article }) => article),

@@ -197,6 +197,16 @@ describe('article-digest backfill --batch', () => {
         0.5 +
       (onDemand.input * PRICE.input + onDemand.output * PRICE.output) / 1e6;
     expect(sum((u) => u.estimatedCostUsd ?? Number.NaN)).toBeCloseTo(expected, 5);
+
+    // A forced run afterwards reuses the batch's answers and records only what it pays itself.
+    const billedBefore = llm.billed.calls;
+    await run(process.execPath, [BIN, ...args, '--force'], { env: env('gpt-4.1'), cwd: dir });
+    const forced = await poll(() => {
+      const report = digestOf('report.txt');
+      return report && report.usage.llmCalls !== 6 ? report.usage : undefined;
+    });
+    expect(forced.llmCalls).toBe(1);
+    await poll(() => (llm?.billed.calls === billedBefore + 1 ? true : undefined));
   }, 90_000);
 
   it('asks on demand what the batch did not answer when the batch expires', async () => {
