@@ -7,7 +7,7 @@ import {
   REASONING_EFFORTS,
   type ReasoningEffort,
   resolveProfile,
-} from './engines/providers';
+} from './engines/profile';
 import type { AwsCredentials } from './store';
 
 const Prefix = z

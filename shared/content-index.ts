@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ErrorCode, type Format } from './contract';
 import type { Checkpoints } from './engines/engine';
-import { isEndpointConfigFailure } from './engines/providers';
+import { isEndpointConfigFailure } from './engines/profile';
 import { DocumentError, TransientError } from './errors';
 import { type ObjectStore, PreconditionFailedError } from './store';
 import type { TimeLimit } from './time-limit';
