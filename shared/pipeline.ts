@@ -410,7 +410,9 @@ function unique<T extends { evidence: Evidence }>(
 ): T[] {
   const seen = new Set<string>();
   return items.filter((item) => {
-    const said = text(item).toLowerCase().replace(/[\s\p{P}]+/gu, '');
+    const said = text(item)
+      .toLowerCase()
+      .replace(/[\s\p{P}]+/gu, '');
     const key = `${item.evidence.start}:${item.evidence.end}:${said}`;
     if (seen.has(key)) {
       repeated.count++;

@@ -205,7 +205,7 @@ describe('DigestStack for consumers', () => {
       );
       expect(columns.processedat).toBe('string');
       expect(columns.grounding).toBe(
-        'struct<checked:bigint,dropped:bigint,unsupported:bigint,unsupportedfields:bigint,duplicates:bigint,unreliable:boolean>',
+        'struct<checked:bigint,dropped:bigint,unsupported:bigint,unsupportedfields:bigint,addressedtomodel:bigint,duplicates:bigint,unreliable:boolean>',
       );
       expect(columns.articles).toContain(
         'tasks:array<struct<task:string,owner:string,deadline:string,evidence:struct<quote:string,start:bigint,end:bigint>>>',
