@@ -434,7 +434,7 @@ const OPENER =
 /**
  * The summary of a short news item (a post of a few sentences): its clauses (cut at ，；：——)
  * that agree most with the rest of it, a little weighted by position, in reading order, up to a
- * quarter of its length (at least 20 characters, at most `most`). Its author would sum it up in
+ * fifth of its length (at least 30 characters, at most `most`). Its author would sum it up in
  * a headline-length line, and its first three sentences are nearly the whole item, so what is
  * left out makes the summary. Tuned on the tuning posts of `news_zh.jsonl` (`npm run eval`).
  */
@@ -473,7 +473,7 @@ function pickClauses(sentences: Sentence[], size: number, most: number): string 
     const score = (centrality + lead * 0.2) * tiny * c.weight;
     return { ...c, score };
   });
-  const limit = Math.min(most, Math.max(20, Math.round(size * 0.25)));
+  const limit = Math.min(most, Math.max(30, Math.round(size * 0.2)));
   const chosen: typeof scored = [];
   let used = 0;
   for (const c of [...scored].sort((a, b) => b.score - a.score)) {
