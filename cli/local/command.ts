@@ -110,7 +110,7 @@ async function runOnce(options: {
   output: Output;
 }): Promise<number> {
   const { config, engine, files, outDir, print } = options;
-  const { inputPrefix, outputPrefix, errorPrefix } = config.pipeline;
+  const { inputPrefix, outputPrefix, errorPrefix, textPrefix } = config.pipeline;
   print(
     `Digesting ${files.length} file(s) with ${engineLabel(config, engine)} through a local S3 server…`,
   );
@@ -143,7 +143,12 @@ async function runOnce(options: {
       rows.push(row);
       progress.record(row);
     }
-    written = await mirrorPrefixes(session.s3, [inputPrefix, outputPrefix, errorPrefix], outDir);
+    // The text kept of a PDF or Word file too: its evidence offsets index that text.
+    written = await mirrorPrefixes(
+      session.s3,
+      [inputPrefix, outputPrefix, errorPrefix, textPrefix],
+      outDir,
+    );
   } finally {
     await session.close();
   }
@@ -191,7 +196,10 @@ async function watch(options: {
     keys.add(row.key);
     updates = updates
       .then(async () => {
-        for (const key of [outcome.key, row.key]) written.add(await mirrorObject(s3, key, outDir));
+        const kept = outcome.status === 'digested' ? outcome.digest.source.textKey : null;
+        for (const key of [outcome.key, row.key, ...(kept ? [kept] : [])]) {
+          written.add(await mirrorObject(s3, key, outDir));
+        }
         written.add(await writeFolderReview(outDir, config.pipeline, { keys }));
         await writeRunManifest(outDir, written);
       })

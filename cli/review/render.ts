@@ -70,7 +70,7 @@ export async function renderReview(
 <div id="documents-view">
   <nav><ul class="docs" id="docs" role="listbox" aria-label="Documents"></ul><p class="empty" id="docs-empty" hidden>No document matches the search.</p></nav>
   <main id="document"></main>
-  <aside><h3>Source</h3><pre id="source"></pre></aside>
+  <aside><h3 id="source-title">Source</h3><pre id="source"></pre></aside>
 </div>
 <div id="tasks-view" hidden>
   <p id="task-count"></p>

@@ -22,15 +22,24 @@ function parseRecord(text: string): { digest?: Digest; error?: ErrorRecord } | n
 }
 
 /**
- * What the page shows of a source: its decoded text, and for an HTML page the text read from it
- * (as the pipeline reads it) instead of its markup. An HTML digest's evidence offsets count in
- * the page's markup, so its copy for the page gets them re-counted in that text.
+ * What the page shows of a source. For a PDF or Word file (evidence offsets index the text read
+ * out of it, kept at `source.textKey`), that kept text as stored; for an HTML page, the text
+ * read from it instead of its markup, with a copy of the digest whose evidence offsets (counted
+ * in the markup) are re-counted in that text; otherwise the decoded object. `source` is null
+ * when there is nothing to show (no object, no kept text, or bytes that are not text).
+ * @param bytes the source object, or null when it could not be read.
+ * @param kept the kept text (UTF-8), read from `digest.source.textKey`; null when missing.
  */
 export function sourceView(
   bytes: Uint8Array | null,
   digest?: Digest,
+  kept: Uint8Array | null = null,
 ): { source: string | null; digest?: Digest; stored?: Digest } {
   const base = digest ? { digest } : {};
+  // The original of a PDF or Word file is not text: only its kept text is worth showing.
+  if (digest?.source.textKey) {
+    return { source: kept ? new TextDecoder('utf-8').decode(kept) : null, ...base };
+  }
   if (!bytes) return { source: null, ...base };
   let text: string;
   try {
@@ -117,12 +126,14 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /** A document read from a folder, with the files its links point to (absolute paths). */
 export interface FolderDocument extends Omit<ReviewDocument, 'links'> {
-  files: { record: string; source: string | null };
+  /** The record, the source object and the kept text of a PDF or Word file; null when missing. */
+  files: { record: string; source: string | null; text: string | null };
 }
 
 /**
  * From a folder mirroring the bucket (local mode's `out/`): records under the output and error
- * prefixes, sources under the input prefix. With `keys`, only the records of those source keys.
+ * prefixes, sources under the input prefix, the text kept of a PDF or Word file under its
+ * `source.textKey`. With `keys`, only the records of those source keys.
  * @throws {UsageError} when `dir` is not a folder.
  */
 export async function reviewFromFolder(
@@ -144,18 +155,24 @@ export async function reviewFromFolder(
       if (!record || key === undefined || (keys && !keys.has(key))) continue;
       const path = join(dir, ...key.split('/'));
       const bytes = await readFile(path).catch(() => null);
+      const textKey = record.digest?.source.textKey;
+      const textPath = textKey ? join(dir, ...textKey.split('/')) : null;
+      const kept = textPath ? await readFile(textPath).catch(() => null) : null;
       documents.push({
         key,
         ...record,
-        ...sourceView(bytes, record.digest),
-        files: { record: file, source: bytes ? path : null },
+        ...sourceView(bytes, record.digest, kept),
+        files: { record: file, source: bytes ? path : null, text: kept ? textPath : null },
       });
     }
   }
   return documents.sort((a, b) => a.key.localeCompare(b.key));
 }
 
-/** From a bucket: records under the output and error prefixes, sources read from the bucket. */
+/**
+ * From a bucket: records under the output and error prefixes, sources (and the text kept of a PDF
+ * or Word file) read from the bucket.
+ */
 export async function reviewFromBucket(
   s3: S3Client,
   bucket: string,
@@ -184,10 +201,14 @@ export async function reviewFromBucket(
         if (!record) continue;
         const source = (record.digest ?? record.error)?.source;
         if (!source) continue;
+        const textKey = record.digest?.source.textKey;
+        // A kept text stands for its source in the page: the binary original is not read.
+        const original = textKey ? null : await read(source.key, source.versionId);
+        const kept = textKey ? await read(textKey) : null;
         documents.push({
           key: source.key,
           ...record,
-          ...sourceView(await read(source.key, source.versionId), record.digest),
+          ...sourceView(original, record.digest, kept),
         });
       }
       token = page.NextContinuationToken;

@@ -29,6 +29,7 @@ export async function writeFolderReview(
       links: {
         record: href(pageDir, files.record),
         ...(files.source ? { source: href(pageDir, files.source) } : {}),
+        ...(files.text ? { text: href(pageDir, files.text) } : {}),
       },
     }),
   );

@@ -18,6 +18,11 @@ const run = promisify(execFile);
 const env = { ...process.env, OPENAI_API_KEY: '', DIGEST_ENGINE: '' };
 const VIEWPORT = { width: 1400, height: 900 };
 
+const READ_FIXTURES = resolve(ROOT, 'test', 'fixtures', 'read');
+/** Files whose evidence offsets index the text read out of them, kept under `texts/`. */
+const KEPT = ['report-en.pdf', 'memo.docx'] as const;
+/** A news page with navigation around its article. */
+const NEWS_PAGE = 'news-page.html';
 const PLAN = '会议要求：一是由市交通局牵头，年底前完成道路改造。二是完善考核办法。';
 const NOTICE_HTML =
   '<!doctype html><html><head><title>通知</title></head><body><h1>关于道路改造的通知</h1><p>一是由<b>市交通局</b>牵头，年底前完成道路改造。</p><p>二是完善考核办法。</p></body></html>';
@@ -102,6 +107,9 @@ describe.skipIf(!existsSync(CHROMIUM))('review page in headless Chromium', () =>
     await writeFile(join(input, 'plan.txt'), PLAN);
     await writeFile(join(input, 'notice.html'), NOTICE_HTML);
     await writeFile(join(input, 'blob.bin'), Buffer.from([0, 1, 2, 3, 0, 255, 254, 0, 7]));
+    for (const name of [...KEPT, NEWS_PAGE]) {
+      await copyFile(resolve(READ_FIXTURES, name), join(input, name));
+    }
     const stdout = await cli(['run', input, '--out', out], dir);
     expect(stdout).toContain(`Review page: ${join(out, 'review.html')}`);
     browser = await chromium.launch({
@@ -128,14 +136,14 @@ describe.skipIf(!existsSync(CHROMIUM))('review page in headless Chromium', () =>
     JSON.parse(readFileSync(join(out, 'digests', `${name}.json`), 'utf8')) as Digest;
 
   it('lists the documents with their articles and tasks, and counts them', async () => {
-    expect(await page.locator('#docs li').count()).toBe(4);
+    expect(await page.locator('#docs li').count()).toBe(7);
     await page.locator('#docs li', { hasText: SAMPLE_000 }).click();
     expect(await page.locator('#document h2').count()).toBe(2);
     expect(await page.locator('ol.tasks li').count()).toBe(8);
-    const tasks = [SAMPLE_000, 'plan.txt', 'notice.html']
+    const tasks = [SAMPLE_000, 'plan.txt', 'notice.html', ...KEPT, NEWS_PAGE]
       .map((name) => digestOf(name).articles.reduce((n, a) => n + a.tasks.length, 0))
       .reduce((a, b) => a + b, 0);
-    expect(await page.locator('#count-documents').textContent()).toBe('4');
+    expect(await page.locator('#count-documents').textContent()).toBe('7');
     expect(await page.locator('#count-errors').textContent()).toBe('1');
     expect(await page.locator('#count-tasks').textContent()).toBe(String(tasks));
   });
@@ -206,6 +214,57 @@ describe.skipIf(!existsSync(CHROMIUM))('review page in headless Chromium', () =>
     );
   });
 
+  it('shows a PDF’s and a Word file’s kept text, with the evidence highlighted at its offsets', async () => {
+    for (const name of KEPT) {
+      const digest = digestOf(name);
+      expect(digest.source.textKey).toBe(`texts/${name}.txt`);
+      // Local mode mirrors the kept text next to the digest.
+      const kept = readFileSync(join(out, 'texts', `${name}.txt`), 'utf8');
+      await page.locator('#docs li', { hasText: name }).click();
+      expect(await page.locator('#source').textContent()).toBe(kept);
+      expect(await page.locator('#source-title').textContent()).toMatch(/^Text read out of the /);
+      const items = digest.articles.flatMap((a) => [
+        ...a.tasks.map((t) => ({ text: t.task, evidence: t.evidence, list: 'ol.tasks' })),
+        ...a.keyPoints.map((p) => ({ text: p.point, evidence: p.evidence, list: 'ol.points' })),
+      ]);
+      expect(items.length).toBeGreaterThan(1);
+      for (const { text, evidence, list } of items) {
+        await page.locator(`${list} li`, { hasText: text }).first().click();
+        const mark = page.locator('#highlight');
+        expect(await mark.getAttribute('data-start')).toBe(String(evidence.start));
+        expect(await mark.getAttribute('data-end')).toBe(String(evidence.end));
+        const shown = (await mark.textContent()) ?? '';
+        expect(shown).toBe(codePointSlice(kept, evidence.start, evidence.end));
+        expect(squash(shown)).toBe(squash(evidence.quote));
+      }
+    }
+  });
+
+  it('shows a news page as its text, each evidence highlighted where its quote stands', async () => {
+    const html = readFileSync(resolve(READ_FIXTURES, NEWS_PAGE), 'utf8');
+    await page.locator('#docs li', { hasText: NEWS_PAGE }).click();
+    expect(await page.locator('#source-title').textContent()).toBe('The page as text');
+    const shownSource = (await page.locator('#source').textContent()) ?? '';
+    expect(shownSource).toBe(htmlToText(html).text);
+    expect(shownSource).not.toMatch(/<\/?(?:p|div|nav|a)\b/);
+    const digest = digestOf(NEWS_PAGE);
+    const items = digest.articles.flatMap((a) => [
+      ...a.tasks.map((t) => ({ text: t.task, quote: t.evidence.quote, list: 'ol.tasks' })),
+      ...a.keyPoints.map((p) => ({ text: p.point, quote: p.evidence.quote, list: 'ol.points' })),
+    ]);
+    expect(items.length).toBeGreaterThan(1);
+    for (const { text, quote, list } of items) {
+      await page.locator(`${list} li`, { hasText: text }).first().click();
+      const mark = page.locator('#highlight');
+      const start = Number(await mark.getAttribute('data-start'));
+      const end = Number(await mark.getAttribute('data-end'));
+      const shown = (await mark.textContent()) ?? '';
+      // The re-counted offsets index the text shown, and their span is the quote.
+      expect(shown).toBe(codePointSlice(shownSource, start, end));
+      expect(squash(shown)).toBe(squash(quote));
+    }
+  });
+
   it('links each document to its digest or error record and to its source', async () => {
     for (const [name, record] of [
       ['plan.txt', 'digests/plan.txt.json'],
@@ -219,6 +278,21 @@ describe.skipIf(!existsSync(CHROMIUM))('review page in headless Chromium', () =>
       expect(existsSync(join(out, record))).toBe(true);
       expect(existsSync(join(out, 'incoming', name))).toBe(true);
     }
+  });
+
+  it('links a PDF or Word file to its original and to the text kept of it', async () => {
+    for (const name of KEPT) {
+      await page.locator('#docs li', { hasText: name }).click();
+      const sourceHref = await page.locator('#document a.source-link').getAttribute('href');
+      const textHref = await page.locator('#document a.text-link').getAttribute('href');
+      expect(sourceHref).toBe(`incoming/${name}`);
+      expect(textHref).toBe(`texts/${name}.txt`);
+      expect(existsSync(join(out, 'incoming', name))).toBe(true);
+      expect(existsSync(join(out, 'texts', `${name}.txt`))).toBe(true);
+    }
+    // A text file's offsets index the file itself: no kept text to link.
+    await page.locator('#docs li', { hasText: 'plan.txt' }).click();
+    expect(await page.locator('#document a.text-link').count()).toBe(0);
   });
 
   it('lists every task of every document in one table, filtered by owner, document and text', async () => {

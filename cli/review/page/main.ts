@@ -20,6 +20,7 @@ import {
   type PageDocument,
   repeatsDocumentSummary,
   searchWords,
+  sourceCaption,
   type TaskRow,
   taskRows,
 } from './model';
@@ -103,28 +104,37 @@ function recordLink(doc: PageDocument, index: number) {
   return a;
 }
 
-function sourceLink(doc: PageDocument, index: number) {
-  if (doc.links?.source) {
-    return el('a', {
-      href: doc.links.source,
-      textContent: 'source',
-      className: 'source-link',
-      target: '_blank',
-    });
-  }
-  if (doc.source === null) return null;
-  const a = el('a', { href: '#', textContent: 'source', className: 'source-link' });
+/** A link to a copy of `text` made in the page (a bucket's page has no files beside it). */
+function blobLink(text: string, label: string, className: string, key: string) {
+  const a = el('a', { href: '#', textContent: label, className });
   a.addEventListener('click', (event) => {
     event.preventDefault();
-    const key = `source:${index}`;
     let url = blobUrls.get(key);
     if (!url) {
-      url = URL.createObjectURL(new Blob([doc.source ?? ''], { type: 'text/plain;charset=utf-8' }));
+      url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
       blobUrls.set(key, url);
     }
     window.open(url, '_blank', 'noopener');
   });
   return a;
+}
+
+function fileLink(href: string, label: string, className: string) {
+  return el('a', { href, textContent: label, className, target: '_blank' });
+}
+
+function sourceLink(doc: PageDocument, index: number) {
+  if (doc.links?.source) return fileLink(doc.links.source, 'source', 'source-link');
+  // The original of a PDF or Word file is not in the page, and its kept text is not the source.
+  if (doc.source === null || doc.digest?.source.textKey) return null;
+  return blobLink(doc.source, 'source', 'source-link', `source:${index}`);
+}
+
+/** The text kept of a PDF or Word file, which its evidence offsets index. */
+function keptTextLink(doc: PageDocument, index: number) {
+  if (doc.links?.text) return fileLink(doc.links.text, 'text', 'text-link');
+  if (doc.source === null || !doc.digest?.source.textKey) return null;
+  return blobLink(doc.source, 'text', 'text-link', `text:${index}`);
 }
 
 function showSource(doc: PageDocument, evidence: Evidence | null) {
@@ -179,7 +189,10 @@ function showDocument(index: number) {
   }
   const main = byId('document');
   const links = el('p', { className: 'links' });
-  for (const a of [recordLink(doc, index), sourceLink(doc, index)]) if (a) links.append(a, ' ');
+  for (const a of [recordLink(doc, index), sourceLink(doc, index), keptTextLink(doc, index)]) {
+    if (a) links.append(a, ' ');
+  }
+  byId('source-title').textContent = sourceCaption(doc);
   main.replaceChildren(el('h1', { textContent: doc.key }), links);
   showSource(doc, null);
   if (doc.error) {

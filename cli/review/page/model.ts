@@ -3,17 +3,23 @@
  * names as people read them, filters and free-text search, counts. Unit-tested in Node; bundled
  * into the page by esbuild.
  */
-import type { Digest, ErrorRecord, Evidence } from '../../../shared/contract';
+import type { Digest, ErrorRecord, Evidence, Format } from '../../../shared/contract';
 
 /** One document as the page receives it (embedded as JSON in the HTML file). */
 export interface PageDocument {
   key: string;
   digest?: Digest;
   error?: ErrorRecord;
-  /** The text evidence offsets count in (for HTML, the page's text, not its markup); null when unreadable. */
+  /**
+   * The text evidence offsets count in: for a PDF or Word file the text kept of it, for HTML the
+   * page's text (not its markup), else the decoded object; null when unreadable.
+   */
   source: string | null;
-  /** Links relative to the page: the digest or error record's JSON, and the source object. */
-  links?: { record?: string; source?: string };
+  /**
+   * Links relative to the page: the digest or error record's JSON, the source object, and the
+   * text kept of a PDF or Word file.
+   */
+  links?: { record?: string; source?: string; text?: string };
   /**
    * The digest as stored, when `digest` is a copy with its evidence re-counted in the text shown
    * (an HTML page's): what a link without a file opens.
@@ -185,6 +191,23 @@ export function repeatsDocumentSummary(digest: Digest): boolean {
   if (!only || rest.length > 0) return false;
   const squash = (text: string) => text.replace(/\s+/gu, '');
   return squash(only.summary) === squash(digest.summary);
+}
+
+const KEPT_NAMES: Partial<Record<Format, string>> = {
+  pdf: 'PDF',
+  docx: 'Word file',
+  image: 'picture',
+};
+
+/**
+ * What the source pane shows, in words: the text read out of a PDF or Word file, an HTML page as
+ * its text, or the source as it is.
+ */
+export function sourceCaption(doc: PageDocument): string {
+  const source = doc.digest?.source;
+  if (source?.textKey) return `Text read out of the ${KEPT_NAMES[source.format] ?? source.format}`;
+  if (source?.format === 'html') return 'The page as text';
+  return 'Source';
 }
 
 /** JSON safe to place inside a <script> element of an HTML page. */
