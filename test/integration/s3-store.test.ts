@@ -146,6 +146,36 @@ describe('S3 store over node:http', () => {
     expect(await store.head(s3.bucket, key)).toBeNull();
   });
 
+  it('sends a request again on a new connection when the server closed the kept-alive one', async () => {
+    // The second request on a connection finds it closed, as after S3's idle timeout.
+    const connections = new WeakMap<object, number>();
+    let answered = 0;
+    let received = 0;
+    const server = createServer((request, response) => {
+      received++;
+      const count = (connections.get(request.socket) ?? 0) + 1;
+      connections.set(request.socket, count);
+      if (count > 1) {
+        request.socket.destroy();
+        return;
+      }
+      answered++;
+      response.writeHead(200, { etag: '"e"' });
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const store = storeOf(`http://127.0.0.1:${port}`, 0);
+      expect(await store.head('b', 'digests/a.json')).toEqual({ etag: 'e', versionId: null });
+      expect(await store.head('b', 'digests/a.json')).toEqual({ etag: 'e', versionId: null });
+      expect([received, answered]).toEqual([3, 2]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('refuses a key longer than 1,024 bytes before sending anything', async () => {
     scripted.answer([]);
     await expect(
