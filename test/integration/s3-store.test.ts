@@ -167,8 +167,10 @@ describe('S3 store over node:http', () => {
     const { port } = server.address() as AddressInfo;
     try {
       const store = storeOf(`http://127.0.0.1:${port}`, 0);
-      expect(await store.head('b', 'digests/a.json')).toEqual({ etag: 'e', versionId: null });
-      expect(await store.head('b', 'digests/a.json')).toEqual({ etag: 'e', versionId: null });
+      for (let i = 0; i < 2; i++) {
+        const read = await store.get({ bucket: 'b', key: 'digests/a.json' });
+        expect(new TextDecoder().decode(read?.body)).toBe('{}');
+      }
       expect([received, answered]).toEqual([3, 2]);
     } finally {
       server.closeAllConnections();
