@@ -1,6 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent, request as httpRequest, IncomingHttpHeaders } from 'node:http';
 import { AwsClient, AwsV4Signer } from 'aws4fetch';
 import { DigestError, TransientError } from './errors';
 
@@ -86,12 +85,23 @@ interface S3Answer {
  * Keep-alive connections shared by every store of the process: a warm function, or local mode's
  * loop over many documents, opens one connection and reuses it. Idle sockets are unreferenced by
  * the agent, so they never keep a process alive; S3 closes idle connections after some seconds,
- * and the agents drop theirs before that.
+ * and the agents drop theirs before that. The modules load on the first request, not at import:
+ * `node:https` (and TLS) would add some 3 ms to every cold start's import.
  */
-const agents = {
-  'http:': new HttpAgent({ keepAlive: true, timeout: 4_000 }),
-  'https:': new HttpsAgent({ keepAlive: true, timeout: 4_000 }),
-};
+const transports = new Map<string, Promise<{ request: typeof httpRequest; agent: Agent }>>();
+function transportFor(protocol: string) {
+  let transport = transports.get(protocol);
+  if (!transport) {
+    transport = (protocol === 'https:' ? import('node:https') : import('node:http')).then(
+      (module) => ({
+        request: module.request,
+        agent: new module.Agent({ keepAlive: true, timeout: 4_000 }),
+      }),
+    );
+    transports.set(protocol, transport);
+  }
+  return transport;
+}
 
 /** A Node socket error with its code, e.g. `ECONNRESET`. */
 function errorCode(error: unknown): string | undefined {
@@ -105,17 +115,17 @@ function errorCode(error: unknown): string | undefined {
  * costs some 0.55 ms of CPU a request where `node:http` costs 0.14 ms, and a document makes six.
  * @throws the socket's error when the request cannot be sent or its answer not read.
  */
-function exchange(
+async function exchange(
   url: URL,
   method: string,
   headers: Record<string, string>,
   body: Buffer | undefined,
   timeoutMs: number,
 ): Promise<S3Answer & { reusedSocket: boolean }> {
-  const secure = url.protocol === 'https:';
+  const transport = await transportFor(url.protocol);
   return new Promise((resolve, reject) => {
-    const request = (secure ? httpsRequest : httpRequest)({
-      agent: agents[secure ? 'https:' : 'http:'],
+    const request = transport.request({
+      agent: transport.agent,
       protocol: url.protocol,
       hostname: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port || undefined,
