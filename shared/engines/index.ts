@@ -2,7 +2,6 @@ import { type Config, ConfigError, type LlmSettings } from '../config';
 import type { EngineInfo } from '../contract';
 import type { Engine } from './engine';
 import { createExtractiveEngine } from './extractive';
-import { partTokens } from './providers';
 
 /**
  * The engine the configuration selects (`DIGEST_ENGINE`, default by `OPENAI_API_KEY`). The LLM
@@ -42,6 +41,8 @@ export async function engineInfoFor(config: Config): Promise<EngineInfo> {
  * `LLM_CONTEXT_TOKENS` shrinks to what fits, and start-up fails when too little would.
  */
 async function llmSettings(config: Config): Promise<LlmSettings> {
+  // From the LLM engine's own bundle: the offline engine's cold start never loads it.
+  const { partTokens } = await import('#llm-engine');
   const parts = await partTokens({ provider: 'openai', ...config.llm });
   if (!parts.ok)
     throw new ConfigError(`Invalid configuration:\n  LLM_CONTEXT_TOKENS: ${parts.problem}`);

@@ -35,6 +35,9 @@ import { priceFor } from './prices';
 import { ProviderProfile, unwrapJson } from './providers';
 import { loadTokenCounter } from './tokens';
 
+/** Re-exported so the engine's loader sizes parts from this bundle, not the handler's. */
+export { partTokens } from './providers';
+
 export interface OpenAiEngineOptions {
   /** A configured client: timeout and retries sized to the function's time budget. */
   client: OpenAI;
