@@ -238,7 +238,7 @@ function header(answer: S3Answer, name: string): string | null {
 }
 
 /** Encodes a key for a URL path as S3 expects: RFC 3986, slashes kept. */
-function encodeKey(key: string): string {
+export function encodeKey(key: string): string {
   return key
     .split('/')
     .map((part) =>

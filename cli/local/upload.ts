@@ -6,24 +6,9 @@
  */
 import { Agent, request } from 'node:http';
 import { AwsClient } from 'aws4fetch';
+import { encodeKey } from '../../shared/store';
 
 export type Upload = (bucket: string, key: string, body: string | Uint8Array) => Promise<void>;
-
-/** Encodes a key for a URL path as S3 expects: RFC 3986, slashes kept. */
-function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((part) =>
-      // "." and ".." segments are percent-encoded, or URL handling would resolve them away.
-      part === '.' || part === '..'
-        ? part.replaceAll('.', '%2E')
-        : encodeURIComponent(part).replace(
-            /[!'()*]/g,
-            (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-          ),
-    )
-    .join('/');
-}
 
 /**
  * An uploader to `endpoint` (path-style, `http://127.0.0.1:<port>`).
