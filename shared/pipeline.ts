@@ -361,17 +361,9 @@ export async function digestContent(
   timeLimit: TimeLimit = TimeLimit.none(),
   checkpoints?: Checkpoints,
 ): Promise<DigestBody> {
-  // HTML and Markdown are read as a reader sees them; evidence offsets still index `text`.
-  const { text: readable, raw } = await readableText(text, format);
-  const document: PreparedDocument = {
-    source: readable,
-    normalized: normalize(readable),
-    language: detectLanguage(readable),
-    locator: new QuoteLocator(readable, raw),
-    timeLimit,
-    ...(checkpoints ? { checkpoints } : {}),
-  };
+  const document = await prepareDocument(text, format, timeLimit, checkpoints);
   const result = await deps.engine.digest(document);
+  const readable = document.source;
   const untrusted = instructionSpans(readable, document.normalized, document.language);
   return DigestBody.parse({
     language: document.language,
@@ -379,6 +371,28 @@ export async function digestContent(
     engine: deps.engine.info,
     usage: result.usage,
   });
+}
+
+/**
+ * A document as engines take it: read as a reader sees it (HTML and Markdown; evidence offsets
+ * still index `text`), normalized, its language told, a locator for quotes. The one place this is
+ * done, so that whoever asks an engine (the pipeline, a batch backfill) asks the same thing.
+ */
+export async function prepareDocument(
+  text: string,
+  format: Format,
+  timeLimit: TimeLimit = TimeLimit.none(),
+  checkpoints?: Checkpoints,
+): Promise<PreparedDocument> {
+  const { text: readable, raw } = await readableText(text, format);
+  return {
+    source: readable,
+    normalized: normalize(readable),
+    language: detectLanguage(readable),
+    locator: new QuoteLocator(readable, raw),
+    timeLimit,
+    ...(checkpoints ? { checkpoints } : {}),
+  };
 }
 
 /** Reads and validates a JSON object; null when it is missing or not valid (then it is remade). */

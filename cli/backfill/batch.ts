@@ -19,16 +19,12 @@ import * as z from 'zod';
 import type { Config } from '../../shared/config';
 import { contentIndex } from '../../shared/content-index';
 import type { EngineInfo } from '../../shared/contract';
-import type { PreparedDocument } from '../../shared/engines/engine';
 import { batchCheckpoint, openAiPartRequests } from '../../shared/engines/openai';
 import { priceFor } from '../../shared/engines/prices';
 import { DocumentError } from '../../shared/errors';
-import { readableText, readDocument } from '../../shared/read';
+import { prepareDocument } from '../../shared/pipeline';
+import { readDocument } from '../../shared/read';
 import type { ObjectStore } from '../../shared/store';
-import { detectLanguage } from '../../shared/text/chars';
-import { QuoteLocator } from '../../shared/text/grounding';
-import { normalize } from '../../shared/text/normalize';
-import { TimeLimit } from '../../shared/time-limit';
 import { UsageError } from '../usage';
 
 /** OpenAI's batch price as a share of the on-demand price (`LLM_BATCH_DISCOUNT`). */
@@ -246,15 +242,8 @@ async function partRequests(
       { sha256, format: read.format },
     );
     if (!options.force && (await index.read())) return null;
-    // The document as the pipeline prepares it (digestContent), so the calls are the same.
-    const { text: readable, raw } = await readableText(read.text, read.format);
-    const document: PreparedDocument = {
-      source: readable,
-      normalized: normalize(readable),
-      language: detectLanguage(readable),
-      locator: new QuoteLocator(readable, raw),
-      timeLimit: TimeLimit.none(),
-    };
+    // The document as the pipeline prepares it, so the calls are the same.
+    const document = await prepareDocument(read.text, read.format);
     const requests = await openAiPartRequests(document, model, config.llm);
     const planned: Planned[] = [];
     for (const { checkpoint, body } of requests) {
