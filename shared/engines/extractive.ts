@@ -1,4 +1,5 @@
 import type { EngineInfo } from '../contract';
+import { chineseNumeral } from '../text/chars';
 import { commitmentsIn, findDeadline, findOwner } from '../text/commitments';
 import { instructionSpans } from '../text/injection';
 import { type ArticleLayout, cleanSentence, leadingTitle, splitArticles } from '../text/layout';
@@ -508,24 +509,9 @@ const squash = (text: string) => text.replace(/[\s\p{P}\p{S}]/gu, '');
 
 // --- tasks -----------------------------------------------------------------------------------
 
-const CN_DIGITS: Record<string, number> = {
-  一: 1,
-  二: 2,
-  三: 3,
-  四: 4,
-  五: 5,
-  六: 6,
-  七: 7,
-  八: 8,
-  九: 9,
-  十: 10,
-};
-
+/** An ordinal's value (一 1, 十五 15, 二十三 23); 0 when it is none. */
 function chineseNumber(s: string): number {
-  if (s.length === 1) return CN_DIGITS[s] ?? 0;
-  if (s.startsWith('十')) return 10 + (CN_DIGITS[s.slice(1)] ?? 0);
-  const [tens = '', ones = ''] = s.split('十');
-  return (CN_DIGITS[tens] ?? 0) * 10 + (CN_DIGITS[ones] ?? 0);
+  return chineseNumeral(s) ?? 0;
 }
 
 const CN = '[一二三四五六七八九十]{1,3}';

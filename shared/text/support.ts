@@ -1,3 +1,4 @@
+import { chineseNumeral } from './chars';
 import { foldText } from './fold';
 import type { Normalized } from './normalize';
 
@@ -227,53 +228,6 @@ function canonicalNumber(digits: string): string {
   const dot = n.indexOf('.');
   if (dot >= 0 && n.indexOf('.', dot + 1) < 0) n = n.replace(/\.?0+$/, '');
   return n.replace(/^0+(?=\d)/, '');
-}
-
-const CN_DIGIT: Record<string, number> = {
-  〇: 0,
-  零: 0,
-  一: 1,
-  二: 2,
-  两: 2,
-  三: 3,
-  四: 4,
-  五: 5,
-  六: 6,
-  七: 7,
-  八: 8,
-  九: 9,
-};
-const CN_UNIT: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
-const CN_BIG: Record<string, number> = { 万: 1e4, 亿: 1e8 };
-
-/** The value of a run of Chinese numerals (五千 5000, 一万二千 12000, 十五 15), or null. */
-function chineseNumeral(run: string): number | null {
-  // Digits alone are read one by one, as years are written: 二〇二五 is 2025.
-  if (run.length > 1 && [...run].every((ch) => CN_DIGIT[ch] !== undefined)) {
-    return Number([...run].map((ch) => CN_DIGIT[ch]).join(''));
-  }
-  let total = 0;
-  let section = 0;
-  let digit = -1;
-  for (const ch of run) {
-    const d = CN_DIGIT[ch];
-    if (d !== undefined) {
-      digit = d;
-      continue;
-    }
-    const unit = CN_UNIT[ch];
-    if (unit !== undefined) {
-      section += (digit < 0 ? 1 : digit) * unit;
-      digit = -1;
-      continue;
-    }
-    const big = CN_BIG[ch] ?? 1;
-    total = (total + section + Math.max(digit, 0)) * big;
-    section = 0;
-    digit = -1;
-  }
-  const value = total + section + Math.max(digit, 0);
-  return value > 0 || digit === 0 ? value : null;
 }
 
 function subset(claim: Set<string>, around: Set<string>): boolean {
