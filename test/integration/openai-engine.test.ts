@@ -3,14 +3,11 @@ import { resolve } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local/s3';
-import { parseConfig } from '../../shared/config';
+import { type LocalS3, startLocalS3 } from '../../cli/local/s3';
 import type { Digest } from '../../shared/contract';
-import { createEngine } from '../../shared/engines';
-import { createDigestHandler, type Log, s3NotificationFor } from '../../shared/handler';
+import { type Log, s3NotificationFor } from '../../shared/handler';
 import { createJsonLog, silentLog } from '../../shared/log';
 import type { Outcome } from '../../shared/pipeline';
-import { createS3Store } from '../../shared/store';
 import { sqsMessage } from '../support/events';
 import {
   type FakeOpenAi,
@@ -20,12 +17,12 @@ import {
   withExtraTasks,
 } from '../support/fake-openai';
 import { codePointSlice, ROOT, squash } from '../support/fixtures';
+import { llmHandler, SHORT_ARTICLE } from '../support/llm-handler';
 import { longReport } from '../support/long-report';
 import { committedValidators } from '../support/schema';
 
 const validate = committedValidators();
-const SHORT =
-  '会议强调，一是加强组织领导，明确责任分工。二是由市财政局负责，年底前落实配套资金。三是做好宣传引导。';
+const SHORT = SHORT_ARTICLE;
 
 describe('openai engine at the HTTP boundary', () => {
   let llm: FakeOpenAi;
@@ -51,24 +48,8 @@ describe('openai engine at the HTTP boundary', () => {
     log: Log = silentLog,
     outcomes: Outcome[] = [],
   ) {
-    const config = parseConfig({
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_BASE_URL: llm.baseURL,
-      OPENAI_MAX_RETRIES: '2',
-      OPENAI_TIMEOUT_MS: '5000',
-      ...env,
-    });
-    return createDigestHandler({
-      store: createS3Store({
-        region: LOCAL_REGION,
-        endpoint: s3.endpoint,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-      engine: await createEngine(config),
-      settings: config.pipeline,
-      log,
-      onOutcome: (_ref, outcome) => outcomes.push(outcome),
-    });
+    const withServer = { OPENAI_BASE_URL: llm.baseURL, ...env };
+    return (await llmHandler({ s3Endpoint: s3.endpoint, env: withServer, log, outcomes })).handler;
   }
 
   /** Drops `text` into the bucket and delivers its event, as SQS would, to a fresh handler. */

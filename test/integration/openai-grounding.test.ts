@@ -17,11 +17,11 @@ import {
   withExtraTasks,
 } from '../support/fake-openai';
 import { codePointSlice, squash } from '../support/fixtures';
+import { SHORT_ARTICLE } from '../support/llm-handler';
 import { longReport } from '../support/long-report';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SHORT =
-  '会议强调，一是加强组织领导，明确责任分工。二是由市财政局负责，年底前落实配套资金。三是做好宣传引导。';
+const SHORT = SHORT_ARTICLE;
 const SAMPLES = {
   '000': readFileSync(resolve(ROOT, 'samples/000_ec775d6fbf83bfac.txt'), 'utf8'),
   '004': readFileSync(resolve(ROOT, 'samples/004_9c44e55c456fc08c.txt'), 'utf8'),

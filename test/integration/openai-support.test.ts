@@ -12,11 +12,11 @@ import {
   startFakeOpenAi,
   withExtraTasks,
 } from '../support/fake-openai';
+import { SHORT_ARTICLE } from '../support/llm-handler';
 import { committedValidators } from '../support/schema';
 
 const validate = committedValidators();
-const SHORT =
-  '会议强调，一是加强组织领导，明确责任分工。二是由市财政局负责，年底前落实配套资金。三是做好宣传引导。';
+const SHORT = SHORT_ARTICLE;
 
 describe('support check on LLM answers at the HTTP boundary', () => {
   let llm: FakeOpenAi;

@@ -1,14 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local/s3';
-import { parseConfig } from '../../shared/config';
+import { type LocalS3, startLocalS3 } from '../../cli/local/s3';
 import type { Digest } from '../../shared/contract';
-import { createEngine } from '../../shared/engines';
-import { createDigestHandler, s3NotificationFor } from '../../shared/handler';
-import { silentLog } from '../../shared/log';
+import { s3NotificationFor } from '../../shared/handler';
 import type { Outcome } from '../../shared/pipeline';
-import { createS3Store } from '../../shared/store';
 import { sqsMessage } from '../support/events';
 import {
   type FakeOpenAi,
@@ -16,12 +12,12 @@ import {
   type ServerOptions,
   startFakeOpenAi,
 } from '../support/fake-openai';
+import { llmHandler, SHORT_ARTICLE } from '../support/llm-handler';
 import { longReport } from '../support/long-report';
 import { committedValidators } from '../support/schema';
 
 const validate = committedValidators();
-const SHORT =
-  '会议强调，一是加强组织领导，明确责任分工。二是由市财政局负责，年底前落实配套资金。三是做好宣传引导。';
+const SHORT = SHORT_ARTICLE;
 
 describe('provider profiles at the HTTP boundary', () => {
   let s3: LocalS3;
@@ -52,24 +48,11 @@ describe('provider profiles at the HTTP boundary', () => {
   async function pipeline(env: Record<string, string>) {
     seq++;
     const cachePrefix = `cache-${seq}/`;
-    const config = parseConfig({
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_MAX_RETRIES: '2',
-      OPENAI_TIMEOUT_MS: '5000',
-      CACHE_PREFIX: cachePrefix,
-      ...env,
-    });
     const outcomes: Outcome[] = [];
-    const handler = createDigestHandler({
-      store: createS3Store({
-        region: LOCAL_REGION,
-        endpoint: s3.endpoint,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-      engine: await createEngine(config),
-      settings: config.pipeline,
-      log: silentLog,
-      onOutcome: (_ref, outcome) => outcomes.push(outcome),
+    const { handler } = await llmHandler({
+      s3Endpoint: s3.endpoint,
+      env: { CACHE_PREFIX: cachePrefix, ...env },
+      outcomes,
     });
     let docs = 0;
     return {
