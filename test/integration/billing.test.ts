@@ -11,6 +11,7 @@ import { createS3Store } from '../../shared/store';
 import { sqsMessage } from '../support/events';
 import { type FakeOpenAi, followSchema, startFakeOpenAi } from '../support/fake-openai';
 import { SAMPLE_000, sampleText } from '../support/fixtures';
+import { llmHandler } from '../support/llm-handler';
 
 const ARTICLE =
   '会议强调，一是加强组织领导，明确责任分工。二是由市财政局负责，年底前落实配套资金。三是做好宣传引导。';
@@ -39,25 +40,15 @@ describe('nothing billed twice, newest version wins', () => {
    * the bucket and the LLM server with every other container of the test.
    */
   async function container(env: Record<string, string>, outcomes: Outcome[] = []) {
-    const config = parseConfig({
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_BASE_URL: llm.baseURL,
-      OPENAI_MAX_RETRIES: '0',
-      OPENAI_TIMEOUT_MS: '10000',
-      ...env,
-    });
-    return createDigestHandler({
-      store: createS3Store({
-        region: LOCAL_REGION,
-        endpoint: s3.endpoint,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-      engine: await createEngine(config),
-      settings: config.pipeline,
-      handler: config.handler,
-      log: silentLog,
-      onOutcome: (_ref, outcome) => outcomes.push(outcome),
-    });
+    const server = { OPENAI_BASE_URL: llm.baseURL, OPENAI_MAX_RETRIES: '0' };
+    const timeouts = { OPENAI_TIMEOUT_MS: '10000' };
+    return (
+      await llmHandler({
+        s3Endpoint: s3.endpoint,
+        env: { ...server, ...timeouts, ...env },
+        outcomes,
+      })
+    ).handler;
   }
 
   const put = (key: string, body: string) =>
