@@ -53,8 +53,8 @@ export interface DigestAlarmsProps {
 /**
  * The alarms of the pipeline. Handled failures never surface as Lambda errors (the handler
  * reports them as batch item failures or error records), so the alarms read the function's own
- * metrics (namespace `ArticleDigest`, dimensions `service` and `ErrorCode` as Powertools single
- * metrics write them) and the queues' depths. Missing data is never breaching: a quiet pipeline
+ * metrics (namespace `ArticleDigest`, dimensions `service` and `ErrorCode`, as `shared/emf.ts`
+ * writes them) and the queues' depths. Missing data is never breaching: a quiet pipeline
  * is healthy.
  */
 export class DigestAlarms extends Construct {

@@ -13,10 +13,10 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeadLetterRecorder } from './dead-letter-recorder';
 
-/** The metric namespace the function's Powertools Metrics write. */
+/** The metric namespace of the functions' embedded-metric-format lines (`shared/emf.ts`). */
 export const METRICS_NAMESPACE = 'ArticleDigest';
 /**
- * The `service` dimension Powertools adds to every metric; metrics with an `ErrorCode` dimension
+ * The `service` dimension `shared/emf.ts` adds to every metric; metrics with an `ErrorCode` dimension
  * carry the dimension set `[service, ErrorCode]`.
  */
 export const METRICS_SERVICE = 'article-digest';

@@ -204,7 +204,6 @@ export class DigestStack extends Stack {
         ERROR_PREFIX: errorPrefix,
         CACHE_PREFIX: cachePrefix,
         MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
-        POWERTOOLS_LOG_LEVEL: 'INFO',
         ...(props.openAiModel ? { OPENAI_MODEL: props.openAiModel } : {}),
         ...(props.openAiBaseUrl ? { OPENAI_BASE_URL: props.openAiBaseUrl } : {}),
       },

@@ -2,9 +2,9 @@
  * Lambda entry point of the dead-letter recorder: SQS messages that failed on every receive of
  * the digest queue. Configuration and clients are set up once per container.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConfigError, parseConfig } from '../shared/config';
 import { createDeadLetterRecorder, recorderMetrics } from '../shared/dead-letters';
+import { createEmfMetrics } from '../shared/emf';
 import { createJsonLog } from '../shared/log';
 import { createSqsDeadLetterQueue } from '../shared/queue';
 import { createS3Store } from '../shared/store';
@@ -13,7 +13,11 @@ const logger = createJsonLog('article-digest-dead-letters', (line) =>
   process.stdout.write(`${line}\n`),
 );
 // The digest function's namespace and service: alarms and dashboard count both functions' records.
-const metrics = new Metrics({ namespace: 'ArticleDigest', serviceName: 'article-digest' });
+const metrics = createEmfMetrics({
+  namespace: 'ArticleDigest',
+  service: 'article-digest',
+  write: (line) => process.stdout.write(`${line}\n`),
+});
 
 const config = parseConfig(process.env);
 const credentials = config.credentials;
@@ -31,20 +35,13 @@ const handle = createDeadLetterRecorder({
     credentials,
   }),
   log: logger,
-  onOutcome: (_ref, outcome) => {
-    for (const point of recorderMetrics(outcome)) {
-      const single = metrics.singleMetric();
-      for (const [name, value] of Object.entries(point.dimensions ?? {}))
-        single.addDimension(name, value);
-      single.addMetric(point.name, point.unit, point.value);
-    }
-  },
+  onOutcome: (_ref, outcome) => metrics.add(recorderMetrics(outcome)),
 });
 
 export const handler = async (event: unknown) => {
   try {
     return await handle(event);
   } finally {
-    metrics.publishStoredMetrics();
+    metrics.flush();
   }
 };

@@ -3,19 +3,23 @@
  * Configuration, the API key and the clients are set up once per container (top-level await)
  * and reused while it is warm.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConfigError, parseConfig } from '../shared/config';
+import { createEmfMetrics } from '../shared/emf';
 import { createEngine } from '../shared/engines';
 import { createDigestHandler, type InvocationContext } from '../shared/handler';
 import { createJsonLog } from '../shared/log';
-import { type MetricPoint, outcomeMetrics, tryFailedMetrics } from '../shared/metrics';
+import { outcomeMetrics, tryFailedMetrics } from '../shared/metrics';
 import { createSqsDeadLetterQueue } from '../shared/queue';
 import { withApiKeyFromSecret } from '../shared/secrets';
 import { createS3Store, readSecretString } from '../shared/store';
 
 // One JSON line per entry, written straight to stdout: structured logs at no import cost.
 const logger = createJsonLog('article-digest', (line) => process.stdout.write(`${line}\n`));
-const metrics = new Metrics({ namespace: 'ArticleDigest', serviceName: 'article-digest' });
+const metrics = createEmfMetrics({
+  namespace: 'ArticleDigest',
+  service: 'article-digest',
+  write: (line) => process.stdout.write(`${line}\n`),
+});
 
 let config = parseConfig(process.env);
 const credentials = config.credentials;
@@ -29,19 +33,6 @@ if (process.env.OPENAI_API_KEY_SECRET_ID) {
 }
 const engine = await createEngine(config);
 logger.info('cold start', { engine: engine.info, prefixes: config.pipeline });
-
-const emit = (points: MetricPoint[]) => {
-  for (const point of points) {
-    if (point.dimensions) {
-      const single = metrics.singleMetric();
-      for (const [name, value] of Object.entries(point.dimensions))
-        single.addDimension(name, value);
-      single.addMetric(point.name, point.unit, point.value);
-    } else {
-      metrics.addMetric(point.name, point.unit, point.value);
-    }
-  }
-};
 
 const handle = createDigestHandler({
   store: createS3Store({ ...config.s3, credentials }),
@@ -58,14 +49,14 @@ const handle = createDigestHandler({
       }
     : {}),
   log: logger,
-  onOutcome: (_ref, outcome, elapsedMs) => emit(outcomeMetrics(outcome, elapsedMs)),
-  onTryFailed: (_ref, code, spent) => emit(tryFailedMetrics(code, spent)),
+  onOutcome: (_ref, outcome, elapsedMs) => metrics.add(outcomeMetrics(outcome, elapsedMs)),
+  onTryFailed: (_ref, code, spent) => metrics.add(tryFailedMetrics(code, spent)),
 });
 
 export const handler = async (event: unknown, context?: InvocationContext) => {
   try {
     return await handle(event, context);
   } finally {
-    metrics.publishStoredMetrics();
+    metrics.flush();
   }
 };

@@ -1,6 +1,6 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createEmfMetrics } from '../../shared/emf';
 import { logicalIdOf, synthApp } from '../support/synth';
 
 interface MetricDataQuery {
@@ -37,22 +37,16 @@ interface Emf {
 
 /**
  * The EMF line the function writes for one metric with an error code, made the way
- * `functions/digest.ts` makes it (a Powertools single metric with an `ErrorCode` dimension).
+ * `functions/digest.ts` makes it (an EMF line with an `ErrorCode` dimension).
  */
 function emitWithErrorCode(name: string, code: string): Emf {
   const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
+  const metrics = createEmfMetrics({
+    namespace: 'ArticleDigest',
+    service: 'article-digest',
+    write: (line) => lines.push(line),
   });
-  try {
-    const metrics = new Metrics({ namespace: 'ArticleDigest', serviceName: 'article-digest' });
-    const single = metrics.singleMetric();
-    single.addDimension('ErrorCode', code);
-    single.addMetric(name, MetricUnit.Count, 1);
-  } finally {
-    write.mockRestore();
-  }
+  metrics.add([{ name, unit: 'Count', value: 1, dimensions: { ErrorCode: code } }]);
   const emf = lines.map((line) => JSON.parse(line) as Emf).find((e) => name in e);
   if (!emf) throw new Error(`no EMF line for ${name} in ${lines.join('')}`);
   return emf;
@@ -125,7 +119,7 @@ describe('DigestAlarms', () => {
     for (const alarm of alarms) expect(alarm.TreatMissingData).toBe('notBreaching');
   });
 
-  it('sums retries over every error code with the dimension set Powertools writes', () => {
+  it('sums retries over every error code with the dimension set the functions write', () => {
     const alarm = find('transient errors');
     const emf = emitWithErrorCode('DocumentsRetried', 'llm_unavailable');
     const [directive] = emf._aws.CloudWatchMetrics;
