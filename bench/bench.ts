@@ -679,13 +679,22 @@ async function worstCases() {
 
 out(`# Benchmarks${QUICK ? ' (quick)' : ''}`);
 out();
-await llmEconomy();
-await backlog();
-await cpu();
-await readingCost();
-await coldStart();
-await localThroughput();
-await worstCases();
-const file = resolve(ROOT, 'bench', QUICK ? 'results-quick.json' : 'results.json');
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-out(`Written to ${file.slice(ROOT.length + 1)}.`);
+// BENCH_ONLY=5 (or 3,5, …) runs only those sections, and leaves the results files as they are.
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const sections: Array<[string, () => Promise<void>]> = [
+  ['1', llmEconomy],
+  ['2', backlog],
+  ['3', cpu],
+  ['3b', readingCost],
+  ['4', coldStart],
+  ['5', localThroughput],
+  ['6', worstCases],
+];
+for (const [number, section] of sections) {
+  if (!only || only.includes(number)) await section();
+}
+if (!only) {
+  const file = resolve(ROOT, 'bench', QUICK ? 'results-quick.json' : 'results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  out(`Written to ${file.slice(ROOT.length + 1)}.`);
+}

@@ -37,12 +37,15 @@ export interface SupportPolicy {
   sourceLanguage: string;
 }
 
-/** The text around a located quote that may support claims about it. */
+/**
+ * The text around a located quote that may support claims about it. Its token bags are built on
+ * first use: most claims hold no number and never look at the passage.
+ */
 export interface Surroundings {
   /** The sentence(s) the quote stands in. */
-  sentence: Bag;
+  readonly sentence: SourceBag;
   /** The quote's paragraph around it: where an item's owner and deadline are stated. */
-  passage: Bag;
+  readonly passage: SourceBag;
 }
 
 export type Field = 'owner' | 'deadline';
@@ -52,12 +55,53 @@ interface Bag {
   numbers: Set<string>;
 }
 
+/**
+ * The tokens of the text a claim is checked against. Han and kana tokens (one or two UTF-16
+ * units) are kept as numbers, not strings: a passage of 800 characters holds some 1,600 of them,
+ * and slicing and hashing that many short strings was the largest CPU cost of grounding an
+ * offline digest. {@link SourceBag.has} answers as a set of the same tokens as strings would.
+ */
+class SourceBag {
+  constructor(
+    /** Words of scripts written with spaces, stemmed. */
+    private readonly words: Set<string>,
+    /** Han and kana tokens: a code unit, or two as `(first << 16) | second`. */
+    private readonly wide: Set<number>,
+    readonly numbers: Set<string>,
+  ) {}
+
+  has(token: string): boolean {
+    if (this.words.has(token)) return true;
+    if (token.length === 1) return this.wide.has(token.charCodeAt(0));
+    // A first unit of 0 would make a pair's key that of a single unit; no token starts so.
+    if (token.length === 2 && token.charCodeAt(0) !== 0) {
+      return this.wide.has(pairKey(token.charCodeAt(0), token.charCodeAt(1)));
+    }
+    return false;
+  }
+}
+
+const pairKey = (first: number, second: number) => (first << 16) | second;
+
 /** Checks claims against the document's normalized text. Built once per document. */
 export class SupportCheck {
+  /** Bags by the range of normalized text they hold: items quoting one sentence share them. */
+  private readonly bags = new Map<string, SourceBag>();
+
   constructor(
     private readonly normalized: Normalized,
     private readonly policy: SupportPolicy,
   ) {}
+
+  private bagOf(from: number, to: number): SourceBag {
+    const range = `${from}:${to}`;
+    let found = this.bags.get(range);
+    if (!found) {
+      found = sourceBag(this.normalized.text.slice(from, to));
+      this.bags.set(range, found);
+    }
+    return found;
+  }
 
   /** The sentence and passage around a quote found at UTF-16 range [from, to) of the source. */
   around(from: number, to: number): Surroundings {
@@ -74,9 +118,18 @@ export class SupportCheck {
     while (sentenceEnd < reachOn && !endsSentence(text, sentenceEnd - 1)) sentenceEnd++;
     const passageStart = Math.max(first.start, start - PASSAGE_BEFORE);
     const passageEnd = Math.max(end, Math.min(last.end, end + PASSAGE_AFTER));
+    let sentence: SourceBag | undefined;
+    let passage: SourceBag | undefined;
+    const bagOf = (from: number, to: number) => this.bagOf(from, to);
     return {
-      sentence: bag(text.slice(sentenceStart, sentenceEnd), true),
-      passage: bag(text.slice(passageStart, passageEnd), true),
+      get sentence() {
+        sentence ??= bagOf(sentenceStart, sentenceEnd);
+        return sentence;
+      },
+      get passage() {
+        passage ??= bagOf(passageStart, passageEnd);
+        return passage;
+      },
     };
   }
 
@@ -86,11 +139,11 @@ export class SupportCheck {
    * A text with no content token and no number says nothing the quote could carry: unsupported.
    */
   text(value: string, around: Surroundings): boolean {
-    const claim = bag(value, false);
-    if (!subset(claim.numbers, around.passage.numbers)) return false;
+    const claim = claimBag(value);
+    if (claim.numbers.size > 0 && !subset(claim.numbers, around.passage.numbers)) return false;
     const words = this.checkable(claim.words);
     if (words.length === 0) return claim.numbers.size > 0 || this.policy.translated;
-    return share(words, around.sentence.words) >= TEXT_SHARE;
+    return share(words, around.sentence) >= TEXT_SHARE;
   }
 
   /**
@@ -100,13 +153,13 @@ export class SupportCheck {
    * check in a translation ("by year end" for 年底前) is let through, as it names no one.
    */
   field(value: string, kind: Field, around: Surroundings): boolean {
-    const claim = bag(value, false);
-    if (!subset(claim.numbers, around.passage.numbers)) return false;
+    const claim = claimBag(value);
+    if (claim.numbers.size > 0 && !subset(claim.numbers, around.passage.numbers)) return false;
     const words = this.checkable(claim.words);
     if (words.length === 0) {
       return claim.numbers.size > 0 || (kind === 'deadline' && this.policy.translated);
     }
-    return share(words, around.passage.words) >= FIELD_SHARE;
+    return share(words, around.passage) >= FIELD_SHARE;
   }
 
   /** The tokens that can be compared with the source: all, or its own script's in a translation. */
@@ -179,19 +232,46 @@ const SCALE: Record<string, number> = {
   bn: 1e9,
 };
 
-/**
- * The content tokens of a text. `source` adds, for the text a claim is checked against, the
- * numbers it writes in words (二, two, 五千, 500万), so that a claim writing them in digits matches.
- */
-function bag(text: string, source: boolean): Bag {
+/** The content tokens of a claim: a task's or key point's text, an owner, a deadline. */
+function claimBag(text: string): Bag {
   const folded = foldText(text);
   const words = new Set<string>();
-  const numbers = new Set<string>();
   for (const [run] of folded.matchAll(WIDE_RUN)) {
-    // Single characters too on the side checked against, for a claim's one-character runs (元).
-    if (run.length === 1 || source) for (const ch of run) words.add(ch);
+    if (run.length === 1) words.add(run);
     for (let i = 0; i + 1 < run.length; i++) words.add(run.slice(i, i + 2));
   }
+  return { words, numbers: addTokens(folded, words, false) };
+}
+
+/**
+ * The content tokens of the text a claim is checked against: single Han and kana characters too,
+ * for a claim's one-character runs (元), and the numbers it writes in words (二, two, 五千, 500万),
+ * so that a claim writing them in digits matches.
+ */
+function sourceBag(text: string): SourceBag {
+  const folded = foldText(text);
+  const words = new Set<string>();
+  const wide = new Set<number>();
+  for (const [run] of folded.matchAll(WIDE_RUN)) {
+    for (let i = 0; i < run.length; i++) {
+      const unit = run.charCodeAt(i);
+      // A character outside the BMP is two units: the same token as the pair added below.
+      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < run.length) i++;
+      else wide.add(unit);
+    }
+    for (let i = 0; i + 1 < run.length; i++) {
+      wide.add(pairKey(run.charCodeAt(i), run.charCodeAt(i + 1)));
+    }
+  }
+  return new SourceBag(words, wide, addTokens(folded, words, true));
+}
+
+/**
+ * Adds the words of scripts written with spaces to `words`; returns the numbers. `source` as in
+ * {@link sourceBag}.
+ */
+function addTokens(folded: string, words: Set<string>, source: boolean): Set<string> {
+  const numbers = new Set<string>();
   for (const [word] of folded.matchAll(WORD)) {
     if (source && NUMBER_WORDS[word] !== undefined) numbers.add(String(NUMBER_WORDS[word]));
     if (word.length < 2 || STOPWORDS.has(word)) continue;
@@ -212,7 +292,7 @@ function bag(text: string, source: boolean): Bag {
       if (value !== null) numbers.add(String(value));
     }
   }
-  return { words, numbers };
+  return numbers;
 }
 
 /** Cuts a plural, possessive or verb ending, so "reports", "reported" and "report" meet. */
@@ -235,7 +315,7 @@ function subset(claim: Set<string>, around: Set<string>): boolean {
   return true;
 }
 
-function share(words: string[], around: Set<string>): number {
+function share(words: string[], around: SourceBag): number {
   return words.filter((w) => around.has(w)).length / words.length;
 }
 

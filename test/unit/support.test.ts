@@ -249,4 +249,16 @@ describe('SupportCheck', () => {
     expect(translated.field('by year end', 'deadline', around)).toBe(true);
     expect(translated.field('Organisation Department', 'owner', around)).toBe(false);
   });
+
+  it('matches single characters, pairs and characters outside the BMP as the source writes them', () => {
+    // 𠀀 and 𠀁 are CJK Extension B characters: two UTF-16 units each.
+    const source = '由𠀀𠀁局负责，拨款元。';
+    const c = check(source);
+    const around = c.around(0, source.length);
+    expect(c.field('𠀀𠀁局', 'owner', around)).toBe(true);
+    expect(c.field('𠀁', 'owner', around)).toBe(true);
+    expect(c.text('元', around)).toBe(true);
+    expect(c.field('𠀂局', 'owner', around)).toBe(false);
+    expect(c.text('局拨', around)).toBe(false);
+  });
 });
