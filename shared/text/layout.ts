@@ -72,7 +72,9 @@ export function isCaption(text: string): boolean {
 
 /** A short line without closing punctuation: a title or a heading. */
 export function isHeadingLike(line: string): boolean {
-  const limit = isWide(line[0]) ? 40 : 120;
+  // A Chinese line may open with digits or Latin letters (27日，…; iPhone…): any wide character in
+  // its first few makes it wide.
+  const limit = [...line.slice(0, 8)].some((ch) => isWide(ch)) ? 40 : 120;
   return line.length <= limit && !SENTENCE_END.test(line) && !/[，,。：:.]$/.test(line);
 }
 

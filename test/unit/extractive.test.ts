@@ -172,6 +172,46 @@ describe('extractive engine', () => {
     expect(summary.length).toBeLessThanOrEqual(post.length * 0.4);
   });
 
+  it('sums up a Chinese post that opens with a date and ends without a full stop, not reading it as a title', async () => {
+    // Its first character is a digit, so it passed for a Latin heading (up to 120 characters).
+    const post =
+      '27日，六名全国人大代表联名向全国人大发出建议书，建议取消征收社会抚养费。建议书认为，征收社会抚养费，是把“提倡”变成了“强制要求”，侵犯了公民的合法权益。根据不完全统计，全国每年征收的社会抚养费超过200亿元。一财网';
+    const { summary, articles } = await engine.digest(prepare(post));
+    expect(articles[0]?.title).toBeNull();
+    expect(summary).toContain('建议取消征收社会抚养费');
+  });
+
+  it('leaves the outlet that closes a Chinese news post out of its summary', async () => {
+    for (const [credit, post] of [
+      [
+        '（中国经济时报）',
+        '近日，坊间传出沃尔玛将陆续关闭100家不盈利门店的消息。日前，沃尔玛中国官方微博进行了辟谣，称纯属谣言，无事实依据，并表示对中国市场充满信心。（中国经济时报）',
+      ],
+      [
+        '新民网',
+        '上海交大今天发布一项调查结果，目前大学生体质明显是女强男弱。而不论男女，超重比例都在升高。体育专家建议，宅男宅女至少每天运动45分钟到1小时。新民网',
+      ],
+    ] as const) {
+      const { summary } = await engine.digest(prepare(post));
+      expect(summary.length).toBeGreaterThan(0);
+      expect(summary).not.toContain(credit);
+      expect(summary).not.toMatch(/[（(]/u);
+    }
+  });
+
+  it('keeps the summary of very long Chinese news to an editor summary length (120 characters at most)', async () => {
+    const lead =
+      '当地时间22日，航天局在新闻发布会上宣布，科学家在距地球约40光年处发现了7颗类地行星。';
+    const body = Array.from(
+      { length: 120 },
+      (_, i) =>
+        `第${i + 1}段介绍了研究团队的观测方法、使用的望远镜和后续的研究计划，专家认为意义重大。`,
+    );
+    const { summary } = await engine.digest(prepare([lead, ...body].join('\n')));
+    expect(summary.startsWith(lead)).toBe(true);
+    expect(summary.length).toBeLessThanOrEqual(120);
+  });
+
   it('sums up long Chinese news in about a twentieth of its length, from its lead', async () => {
     const lead =
       '当地时间22日，航天局在新闻发布会上宣布，科学家在距地球约40光年处发现了7颗类地行星。';
