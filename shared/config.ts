@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import {
   outputLimit,
   PROVIDERS,
@@ -9,17 +8,22 @@ import {
   resolveProfile,
 } from './engines/profile';
 import type { AwsCredentials } from './store';
+import * as z from './zod';
 
 const Prefix = z
   .string()
-  .regex(/^[^/].*\/$/, 'must be a non-empty key prefix ending with "/", e.g. "incoming/"');
+  .check(z.regex(/^[^/].*\/$/, 'must be a non-empty key prefix ending with "/", e.g. "incoming/"'));
 
-const PositiveInt = z.coerce.number().int().positive();
+const PositiveInt = z.pipe(z.coerce.number(), z.int().check(z.positive()));
+const NonEmpty = () => z.string().check(z.minLength(1));
 
 /** USD per million tokens, by model name. */
 export const PriceTable = z.record(
   z.string(),
-  z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
+  z.object({
+    input: z.number().check(z.nonnegative()),
+    output: z.number().check(z.nonnegative()),
+  }),
 );
 export type PriceTable = z.infer<typeof PriceTable>;
 
@@ -38,20 +42,24 @@ export const DEFAULT_PRICES: PriceTable = {
   'gpt-5-nano': { input: 0.05, output: 0.4 },
 };
 
-const JsonPrices = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be JSON, e.g. {"my-model":{"input":0.5,"output":1.5}}',
-      });
-      return z.NEVER;
-    }
-  })
-  .pipe(PriceTable);
+const JsonPrices = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((text: string, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.issues.push({
+          code: 'custom',
+          message: 'must be JSON, e.g. {"my-model":{"input":0.5,"output":1.5}}',
+          input: text,
+        });
+        return z.NEVER;
+      }
+    }),
+  ),
+  PriceTable,
+);
 
 /** How the handler paces itself against the queue and the function's time limit. */
 export interface HandlerSettings {
@@ -78,127 +86,129 @@ export const DEFAULT_HANDLER_SETTINGS: HandlerSettings = {
 export const EnvSchema = z
   .object({
     /** Key prefix watched for new documents. */
-    INPUT_PREFIX: Prefix.default('incoming/'),
+    INPUT_PREFIX: z._default(Prefix, 'incoming/'),
     /** Key prefix digests are written under (`incoming/a.txt` → `digests/a.txt.json`). */
-    OUTPUT_PREFIX: Prefix.default('digests/'),
+    OUTPUT_PREFIX: z._default(Prefix, 'digests/'),
     /** Key prefix error records are written under (`errors/a.txt.json`). */
-    ERROR_PREFIX: Prefix.default('errors/'),
+    ERROR_PREFIX: z._default(Prefix, 'errors/'),
     /**
      * Key prefix of the content-hash index: one entry per content and engine configuration, so
      * the same text is never sent to the LLM twice.
      */
-    CACHE_PREFIX: Prefix.default('cache/'),
+    CACHE_PREFIX: z._default(Prefix, 'cache/'),
     /**
      * Key prefix of the text read out of PDF and Word files (`incoming/a.pdf` →
      * `texts/a.pdf.txt`, UTF-8), which their evidence offsets index.
      */
-    TEXT_PREFIX: Prefix.default('texts/'),
+    TEXT_PREFIX: z._default(Prefix, 'texts/'),
     /** Receives after which a message goes to the dead-letter queue (the queue's redrive policy). */
-    MAX_RECEIVE_COUNT: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.maxReceiveCount),
+    MAX_RECEIVE_COUNT: z._default(PositiveInt, DEFAULT_HANDLER_SETTINGS.maxReceiveCount),
     /** The handler starts no new document with less time than this left (milliseconds). */
-    MIN_REMAINING_MS: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.minRemainingMs),
+    MIN_REMAINING_MS: z._default(PositiveInt, DEFAULT_HANDLER_SETTINGS.minRemainingMs),
     /**
      * The most one document may take, end to end (milliseconds); past it the document ends with a
      * `too_slow` error record. Keep it below the function's timeout, which also caps it: with
      * less time left in the invocation, the document is handed back to the queue instead.
      */
-    DOCUMENT_TIME_LIMIT_MS: PositiveInt.default(DEFAULT_HANDLER_SETTINGS.documentTimeLimitMs),
+    DOCUMENT_TIME_LIMIT_MS: z._default(PositiveInt, DEFAULT_HANDLER_SETTINGS.documentTimeLimitMs),
     /**
      * The dead-letter queue's URL (deployed stack): a message that is not an S3 notification is
      * sent there at once, with the reason, instead of being received again and again.
      */
-    DEAD_LETTER_QUEUE_URL: z.url().optional(),
+    DEAD_LETTER_QUEUE_URL: z.optional(z.url()),
     /** Objects larger than this many bytes get a `too_large` error record without download. */
-    MAX_OBJECT_BYTES: PositiveInt.default(10 * 1024 * 1024),
+    MAX_OBJECT_BYTES: z._default(PositiveInt, 10 * 1024 * 1024),
     /** `extractive` (offline) or `openai`; default `openai` when an API key is set. */
-    DIGEST_ENGINE: z.enum(['extractive', 'openai']).optional(),
-    OPENAI_API_KEY: z.string().min(1).optional(),
+    DIGEST_ENGINE: z.optional(z.enum(['extractive', 'openai'])),
+    OPENAI_API_KEY: z.optional(NonEmpty()),
     /** Secrets Manager secret holding the API key (deployed stack); read once per cold start. */
-    OPENAI_API_KEY_SECRET_ID: z.string().min(1).optional(),
-    OPENAI_BASE_URL: z.url().optional(),
+    OPENAI_API_KEY_SECRET_ID: z.optional(NonEmpty()),
+    OPENAI_BASE_URL: z.optional(z.url()),
     /** Model name sent to the API. */
-    OPENAI_MODEL: z.string().min(1).default('gpt-4.1-mini'),
+    OPENAI_MODEL: z._default(NonEmpty(), 'gpt-4.1-mini'),
     /**
      * Timeout of one LLM request (milliseconds). Default: 15 s plus the output limit at 40 tokens
      * a second (4,096 tokens: 118 s), so a full-length answer is not cut off by its own timeout;
      * the document's time limit (`DOCUMENT_TIME_LIMIT_MS`) bounds every request whatever this is.
      */
-    OPENAI_TIMEOUT_MS: PositiveInt.optional(),
+    OPENAI_TIMEOUT_MS: z.optional(PositiveInt),
     /** SDK retries on connection errors, 408, 409, 429 and 5xx (with backoff, retry-after honoured). */
-    OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+    OPENAI_MAX_RETRIES: z._default(z.pipe(z.coerce.number(), z.int().check(z.gte(0), z.lte(5))), 2),
     /** Upper bound of output tokens per call (the answer; reasoning models get room on top). */
-    LLM_MAX_OUTPUT_TOKENS: PositiveInt.default(4096),
+    LLM_MAX_OUTPUT_TOKENS: z._default(PositiveInt, 4096),
     /**
      * The server behind OPENAI_BASE_URL, which decides how requests are shaped. Detected where
      * the URL says it (none or api.openai.com: `openai`; *.openai.azure.com: `azure`; port 11434:
      * `ollama`), else `compatible`.
      */
-    LLM_PROVIDER: z.enum(PROVIDERS).optional(),
+    LLM_PROVIDER: z.optional(z.enum(PROVIDERS)),
     /** Sampling temperature; default 0. Reasoning models take none. */
-    LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+    LLM_TEMPERATURE: z.optional(z.coerce.number().check(z.gte(0), z.lte(2))),
     /**
      * `reasoning_effort` of a reasoning model (gpt-5 family, o-series: default `low`); setting it
      * marks any model as one (no temperature, room for reasoning in the output limit).
      */
-    LLM_REASONING_EFFORT: z.enum(REASONING_EFFORTS).optional(),
+    LLM_REASONING_EFFORT: z.optional(z.enum(REASONING_EFFORTS)),
     /**
      * The server's context window in tokens: parts are sized to fit it and every call is checked
      * against it before it is sent. Default 4096 for Ollama (its own default), else unchecked.
      */
-    LLM_CONTEXT_TOKENS: PositiveInt.optional(),
+    LLM_CONTEXT_TOKENS: z.optional(PositiveInt),
     /** Article tokens per call; longer documents are split on sentence boundaries. */
-    LLM_CHUNK_TOKENS: PositiveInt.default(12_000),
+    LLM_CHUNK_TOKENS: z._default(PositiveInt, 12_000),
     /** Input tokens one document may use in all; checked before the first call. */
-    LLM_DOCUMENT_TOKEN_BUDGET: PositiveInt.default(150_000),
+    LLM_DOCUMENT_TOKEN_BUDGET: z._default(PositiveInt, 150_000),
     /** `source` (the document's language) or a language name or code for summaries and tasks. */
-    OUTPUT_LANGUAGE: z.string().min(1).default('source'),
+    OUTPUT_LANGUAGE: z._default(NonEmpty(), 'source'),
     /** Price overrides as JSON: {"model":{"input":usdPerMTok,"output":usdPerMTok}}. */
-    LLM_PRICES: JsonPrices.optional(),
+    LLM_PRICES: z.optional(JsonPrices),
     /** S3 endpoint override, for S3-compatible servers (local mode). */
-    S3_ENDPOINT: z.url().optional(),
-    AWS_REGION: z.string().min(1).default('us-east-1'),
+    S3_ENDPOINT: z.optional(z.url()),
+    AWS_REGION: z._default(NonEmpty(), 'us-east-1'),
     /** Credentials, as Lambda and the AWS CLI set them. */
-    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
-    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-    AWS_SESSION_TOKEN: z.string().min(1).optional(),
+    AWS_ACCESS_KEY_ID: z.optional(NonEmpty()),
+    AWS_SECRET_ACCESS_KEY: z.optional(NonEmpty()),
+    AWS_SESSION_TOKEN: z.optional(NonEmpty()),
   })
-  .superRefine((env, ctx) => {
-    const prefixes = [
-      env.INPUT_PREFIX,
-      env.OUTPUT_PREFIX,
-      env.ERROR_PREFIX,
-      env.CACHE_PREFIX,
-      env.TEXT_PREFIX,
-    ];
-    for (const a of prefixes) {
-      for (const b of prefixes) {
-        if (a !== b && a.startsWith(b)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `prefixes must not nest: "${a}" is inside "${b}"`,
-            path: ['INPUT_PREFIX'],
-          });
+  .check(
+    z.superRefine((env, ctx) => {
+      const prefixes = [
+        env.INPUT_PREFIX,
+        env.OUTPUT_PREFIX,
+        env.ERROR_PREFIX,
+        env.CACHE_PREFIX,
+        env.TEXT_PREFIX,
+      ];
+      for (const a of prefixes) {
+        for (const b of prefixes) {
+          if (a !== b && a.startsWith(b)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `prefixes must not nest: "${a}" is inside "${b}"`,
+              path: ['INPUT_PREFIX'],
+            });
+          }
         }
       }
-    }
-    if (new Set(prefixes).size !== prefixes.length) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'the prefixes must differ',
-        path: ['INPUT_PREFIX'],
-      });
-    }
-    for (const problem of profileProblems(env)) {
-      ctx.addIssue({ code: 'custom', message: problem.message, path: [problem.variable] });
-    }
-    if (env.DIGEST_ENGINE === 'openai' && !env.OPENAI_API_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'DIGEST_ENGINE=openai needs OPENAI_API_KEY',
-        path: ['OPENAI_API_KEY'],
-      });
-    }
-  });
+      if (new Set(prefixes).size !== prefixes.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'the prefixes must differ',
+          path: ['INPUT_PREFIX'],
+        });
+      }
+      for (const problem of profileProblems(env)) {
+        ctx.addIssue({ code: 'custom', message: problem.message, path: [problem.variable] });
+      }
+      if (env.DIGEST_ENGINE === 'openai' && !env.OPENAI_API_KEY) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'DIGEST_ENGINE=openai needs OPENAI_API_KEY',
+          path: ['OPENAI_API_KEY'],
+        });
+      }
+    }),
+  );
 
 export type Env = z.infer<typeof EnvSchema>;
 

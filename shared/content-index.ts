@@ -15,7 +15,7 @@
  * that dies frees it by itself; a holder that ends releases it at once.
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from './zod';
 import { ErrorCode, type Format } from './contract';
 import type { Checkpoints } from './engines/engine';
 import { isEndpointConfigFailure } from './engines/profile';
@@ -74,7 +74,7 @@ export function contentIndex(
   const leaseKey = `${base}.lease`;
   const { bucket } = place;
 
-  const readJson = async <T>(key: string, schema: z.ZodType<T>) => {
+  const readJson = async <T>(key: string, schema: z.ZodMiniType<T>) => {
     const object = await store.get({ bucket, key });
     if (!object) return null;
     try {

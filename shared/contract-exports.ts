@@ -11,9 +11,10 @@
  * JSON Schema files (draft 2020-12) for consumers in other languages. Installing the package
  * builds this module for plain Node, with its declarations, into `dist/` (`prepare`).
  */
-import * as z from 'zod';
+
 // With the extension a consumer's Node16/NodeNext resolution demands of declaration imports.
 import { Digest, ErrorRecord } from './contract.js';
+import * as z from './zod.js';
 
 export * from './contract.js';
 

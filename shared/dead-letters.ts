@@ -6,7 +6,7 @@
  * record, and passes the message on, unchanged, to the queue where dead letters rest and from
  * which they are redriven.
  */
-import * as z from 'zod';
+
 import type { PipelineSettings } from './config';
 import type { ErrorRecord } from './contract';
 import { DigestError, DocumentError } from './errors';
@@ -16,6 +16,7 @@ import { type MetricPoint, outcomeMetrics } from './metrics';
 import { errorRecord, type ObjectRef } from './pipeline';
 import type { DeadLetterQueue } from './queue';
 import { type ObjectStore, PreconditionFailedError } from './store';
+import * as z from './zod';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -29,12 +30,14 @@ const DeadLetterMessage = z.object({
   body: z.string(),
   eventSource: z.literal('aws:sqs'),
   /** Only `reason` is read: why the message was dead-lettered, when its sender said. */
-  messageAttributes: z
-    .object({ reason: z.object({ stringValue: z.string().optional() }).optional() })
-    .optional(),
+  messageAttributes: z.optional(
+    z.object({ reason: z.optional(z.object({ stringValue: z.optional(z.string()) })) }),
+  ),
 });
 
-const DeadLetterEvent = z.object({ Records: z.array(DeadLetterMessage).min(1) });
+const DeadLetterEvent = z.object({
+  Records: z.array(DeadLetterMessage).check(z.minLength(1)),
+});
 
 /** What the recorder did for one object of a dead-lettered message. */
 export type RecorderOutcome =

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 import { DEFAULT_HANDLER_SETTINGS, type HandlerSettings } from './config';
 import type { ErrorCode, Usage } from './contract';
 import { DigestError, DocumentError, describeError, TransientError, usageOf } from './errors';
@@ -18,12 +18,12 @@ const S3Record = z.object({
   eventSource: z.literal('aws:s3'),
   eventName: z.string(),
   s3: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
+    bucket: z.object({ name: z.string().check(z.minLength(1)) }),
     object: z.object({
-      key: z.string().min(1),
-      size: z.number().int().nonnegative().optional(),
-      eTag: z.string().optional(),
-      versionId: z.string().optional(),
+      key: z.string().check(z.minLength(1)),
+      size: z.optional(z.int().check(z.nonnegative())),
+      eTag: z.optional(z.string()),
+      versionId: z.optional(z.string()),
     }),
   }),
 });
@@ -31,7 +31,7 @@ const S3Record = z.object({
 const S3Notification = z.object({
   Records: z.array(S3Record),
   /** Set by `article-digest backfill --force`: digest again even if nothing changed. */
-  articleDigest: z.object({ force: z.boolean() }).partial().optional(),
+  articleDigest: z.optional(z.object({ force: z.optional(z.boolean()) })),
 });
 
 /**
@@ -65,13 +65,14 @@ const SqsRecord = z.object({
   messageId: z.string(),
   body: z.string(),
   eventSource: z.literal('aws:sqs'),
-  attributes: z
-    .object({ ApproximateReceiveCount: z.coerce.number().int().positive() })
-    .partial()
-    .optional(),
+  attributes: z.optional(
+    z.object({
+      ApproximateReceiveCount: z.optional(z.pipe(z.coerce.number(), z.int().check(z.positive()))),
+    }),
+  ),
 });
 
-const SqsEvent = z.object({ Records: z.array(SqsRecord).min(1) });
+const SqsEvent = z.object({ Records: z.array(SqsRecord).check(z.minLength(1)) });
 
 export type SqsBatchResponse = { batchItemFailures: Array<{ itemIdentifier: string }> };
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type * as z from 'zod';
+import * as z from './zod';
 import type { PipelineSettings } from './config';
 import { contentIndex, type IndexEntry, isPermanentEngineFailure } from './content-index';
 import {
@@ -67,7 +67,7 @@ export type Outcome =
   | { status: 'ignored'; reason: string };
 
 /** What a digest says of a content, whatever object it came from: the content-hash index entry. */
-export const DigestBody = Digest.pick({
+export const DigestBody = z.pick(Digest, {
   language: true,
   summary: true,
   articles: true,
@@ -400,7 +400,7 @@ async function readJson<T>(
   store: ObjectStore,
   bucket: string,
   key: string,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
 ): Promise<T | null> {
   const object = await store.get({ bucket, key });
   if (!object) return null;

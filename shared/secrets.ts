@@ -1,10 +1,16 @@
-import * as z from 'zod';
+import * as z from './zod';
 import { ConfigError } from './config';
 
 /** A secret's value: the key itself, or JSON with the key under one of these names. */
 const SecretJson = z.union([
-  z.object({ OPENAI_API_KEY: z.string().min(1) }).transform((s) => s.OPENAI_API_KEY),
-  z.object({ apiKey: z.string().min(1) }).transform((s) => s.apiKey),
+  z.pipe(
+    z.object({ OPENAI_API_KEY: z.string().check(z.minLength(1)) }),
+    z.transform((s) => s.OPENAI_API_KEY),
+  ),
+  z.pipe(
+    z.object({ apiKey: z.string().check(z.minLength(1)) }),
+    z.transform((s) => s.apiKey),
+  ),
 ]);
 
 /**

@@ -15,7 +15,7 @@ describe('contract', () => {
   it('rejects evidence whose span is empty or reversed', () => {
     const evidence = { quote: '抓落实', start: 5, end: 5 };
     const result =
-      Digest.shape.articles.element.shape.tasks.element.shape.evidence.safeParse(evidence);
+      Digest.shape.articles.def.element.shape.tasks.def.element.shape.evidence.safeParse(evidence);
     expect(result.success).toBe(false);
   });
 });
