@@ -1,20 +1,24 @@
 /**
- * The embedded S3-compatible server of local mode (s3rver on loopback, behind the strict front of
- * ./strict-s3.ts that answers as AWS S3 where s3rver is lenient), and the bridge that turns its
- * ObjectCreated notifications into SQS events the way S3 → SQS → Lambda delivers them.
+ * The embedded S3-compatible server of local mode (./strict-s3.ts on loopback, answering as AWS
+ * S3 does), and the bridge that turns its ObjectCreated notifications into SQS events the way
+ * S3 → SQS → Lambda delivers them.
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { encodeEventKey } from '../../shared/keys';
 import { createS3Client } from '../s3-client';
-import { type Authorize, type S3Call, startStrictS3 } from './strict-s3';
+import {
+  type Authorize,
+  type S3Call,
+  type S3Notification,
+  type StrictS3Options,
+  startStrictS3,
+} from './strict-s3';
 
-/** s3rver accepts these fixed credentials; they open nothing outside this loopback server. */
+/**
+ * The fixed credentials of local mode's S3 server; they open nothing outside this loopback
+ * server. (The values are those of the server local mode used before, which users' scripts hold.)
+ */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const LOCAL_REGION = 'us-east-1';
 /**
@@ -25,10 +29,6 @@ export const LOCAL_FUNCTION_CREDENTIALS = {
   accessKeyId: 'S3RVER-FUNCTION',
   secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
 };
-
-interface RawNotification {
-  Records: Array<{ eventName: string; s3: { object: { key: string } } }>;
-}
 
 export interface LocalS3 {
   endpoint: string;
@@ -55,15 +55,16 @@ export interface SqsEventLike {
 }
 
 /**
- * Starts s3rver on 127.0.0.1 with one bucket, in a child process, storing objects in a fresh
- * temporary folder (in memory where /dev/shm exists) that is removed on close, behind the strict
- * front, whose endpoint is the one returned. `port` 0 (the default) picks a free port for the
- * front.
+ * Starts the local S3 server on 127.0.0.1 with one bucket, its objects in memory (and in
+ * `directory`, when given). It runs in a child process, off the pipeline's core, unless it needs
+ * what lives here: the policy callback or the record of calls (tests). `port` 0 (the default)
+ * picks a free port.
+ * @throws an Error with `code` EADDRINUSE when the port is taken.
  */
 export async function startLocalS3(options: {
   bucket: string;
   port?: number;
-  /** Keep objects in this folder across runs instead of a temporary one. */
+  /** Keep objects in this folder across runs. Default: in memory only. */
   directory?: string;
   /** Only ObjectCreated events under this prefix are reported (the notification filter). */
   notifyPrefix?: string;
@@ -75,22 +76,72 @@ export async function startLocalS3(options: {
   /** Keep every call in `calls` (for tests; memory grows per request). Default false. */
   recordCalls?: boolean;
 }): Promise<LocalS3> {
-  const directory =
-    options.directory ??
-    (await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'article-digest-s3-')));
-  if (options.directory) await mkdir(options.directory, { recursive: true });
-  // The front runs beside s3rver in the child, off the pipeline's core and with no second HTTP
-  // hop, unless it needs what lives here: the policy callback, or the record of calls.
-  const frontHere = options.authorizeFunction !== undefined || options.recordCalls === true;
-  const args = [directory, options.bucket, '0', options.notifyPrefix ?? ''];
-  if (!frontHere) {
-    args.push(
-      String(options.port ?? 0),
-      LOCAL_CREDENTIALS.accessKeyId,
-      LOCAL_FUNCTION_CREDENTIALS.accessKeyId,
-    );
-  }
-  const child = fork(CHILD, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const listeners: Array<(notification: S3Notification) => void> = [];
+  const serverOptions: StrictS3Options = {
+    bucket: options.bucket,
+    accessKeyIds: [LOCAL_CREDENTIALS.accessKeyId, LOCAL_FUNCTION_CREDENTIALS.accessKeyId],
+    functionAccessKeyId: LOCAL_FUNCTION_CREDENTIALS.accessKeyId,
+    directory: options.directory,
+    port: options.port ?? 0,
+    notifyPrefix: options.notifyPrefix ?? '',
+    region: LOCAL_REGION,
+  };
+  const inProcess = options.authorizeFunction !== undefined || options.recordCalls === true;
+  const server = inProcess
+    ? await startStrictS3({
+        ...serverOptions,
+        authorize: options.authorizeFunction,
+        record: options.recordCalls,
+        onObjectCreated: (notification) => {
+          for (const listener of listeners) listener(notification);
+        },
+      })
+    : await startChild(serverOptions, (notification) => {
+        for (const listener of listeners) listener(notification);
+      });
+  const { endpoint } = server;
+  let sequence = 0;
+  return {
+    endpoint,
+    bucket: options.bucket,
+    client: createS3Client({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS }),
+    calls: server.calls,
+    onObjectCreated(listener) {
+      listeners.push((notification) => {
+        sequence++;
+        listener({
+          Records: [
+            {
+              messageId: `local-${sequence}`,
+              body: JSON.stringify(notification),
+              eventSource: 'aws:sqs',
+            },
+          ],
+        });
+      });
+    },
+    close: () => server.close(),
+  };
+}
+
+type ChildMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'failed'; code: string | null; message: string }
+  | { type: 'event'; notification: S3Notification };
+
+const CHILD = fileURLToPath(new URL('./s3-server-child.mjs', import.meta.url));
+
+/** The server in a child process (./s3-server-child.mjs), its notifications passed over IPC. */
+async function startChild(
+  options: StrictS3Options,
+  onObjectCreated: (notification: S3Notification) => void,
+): Promise<{ endpoint: string; calls: S3Call[]; close(): Promise<void> }> {
+  const child = fork(CHILD, [JSON.stringify(options)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  child.on('message', (message: ChildMessage) => {
+    if (message.type === 'event') onObjectCreated(message.notification);
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const onMessage = (message: ChildMessage) => {
       if (message.type === 'ready') {
@@ -106,61 +157,14 @@ export async function startLocalS3(options: {
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
-  const front = frontHere
-    ? await startStrictS3({
-        upstream: `http://127.0.0.1:${port}`,
-        upstreamAccessKeyId: LOCAL_CREDENTIALS.accessKeyId,
-        functionAccessKeyId: LOCAL_FUNCTION_CREDENTIALS.accessKeyId,
-        authorize: options.authorizeFunction,
-        record: options.recordCalls,
-        port: options.port,
-      }).catch(async (error: unknown) => {
-        child.kill();
-        throw error;
-      })
-    : { endpoint: `http://127.0.0.1:${port}`, calls: [] as S3Call[], close: async () => {} };
-  const { endpoint } = front;
-  let sequence = 0;
   return {
-    endpoint,
-    bucket: options.bucket,
-    client: createS3Client({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS }),
-    calls: front.calls,
-    onObjectCreated(listener) {
-      child.on('message', (message: ChildMessage) => {
-        if (message.type !== 'event') return;
-        const { notification } = message;
-        // s3rver puts raw keys in its events; S3 URL-encodes them. Deliver what S3 would.
-        for (const record of notification.Records) {
-          record.s3.object.key = encodeEventKey(record.s3.object.key);
-        }
-        sequence++;
-        listener({
-          Records: [
-            {
-              messageId: `local-${sequence}`,
-              body: JSON.stringify(notification),
-              eventSource: 'aws:sqs',
-            },
-          ],
-        });
-      });
-    },
+    endpoint: `http://127.0.0.1:${port}`,
+    calls: [],
     async close() {
-      await front.close();
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.send({ type: 'close' });
-        await exited;
-      }
-      if (!options.directory) await rm(directory, { recursive: true, force: true });
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'close' });
+      await exited;
     },
   };
 }
-
-type ChildMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'failed'; code: string | null; message: string }
-  | { type: 'event'; notification: RawNotification };
-
-const CHILD = fileURLToPath(new URL('./s3-server-child.mjs', import.meta.url));
