@@ -16,7 +16,9 @@ import { digestContent } from '../shared/pipeline';
 import { detectLanguage } from '../shared/text/chars';
 import { lead3, rougeL, taskScores } from './eval-metrics';
 import {
+  CHINESE_NEWS_SETS,
   chineseNewsScores,
+  chineseNewsSetScores,
   FIXTURES,
   jsonl,
   ownerDeadlineScores,
@@ -171,10 +173,10 @@ out(`Relative to Lead-3: ${relative >= 0 ? '+' : ''}${pct(relative)}.`);
 out();
 
 // --- Chinese news ---------------------------------------------------------------------------
-out('## Summaries, Chinese news: ROUGE-L F1 on characters');
+out('## Summaries, Chinese news, first set: ROUGE-L F1 on characters');
 out();
 out(
-  "LCSTS posts with their authors' one-line summaries. The engine was tuned on the `tuning` posts (every other one, from the first); the target is judged on the `held-out` ones.",
+  "LCSTS posts of `news_zh.jsonl` with their authors' one-line summaries. The engine was tuned on the `tuning` posts (every other one, from the first); the `held-out` ones were measured twice before the larger sets below came in, so they are no longer blind, and the target is now judged on the larger sets.",
 );
 out();
 out('| post | split | characters | summary characters | engine | Lead-3 |');
@@ -212,6 +214,45 @@ for (const p of zh.pages) {
 }
 out();
 
+out('## Summaries, Chinese news, larger sets: ROUGE-L F1 on characters');
+out();
+out(
+  'Each set is split by a hash of the item id (`splitOf` in `scripts/eval-sets.ts`, fixed before any result was seen): the engine was developed on the `development` part only, and the target is judged on the held-out LCSTS posts. Lengths are mean characters.',
+);
+out();
+for (const { name, file, reference } of CHINESE_NEWS_SETS)
+  out(`- ${name} (\`${file}\`): ${reference}.`);
+out();
+out(
+  '| set | split | items | engine | Lead-3 | relative | summary length | Lead-3 length | reference length |',
+);
+out('|---|---|---|---|---|---|---|---|---|');
+const zhSets = await chineseNewsSetScores(engine);
+for (const { name } of CHINESE_NEWS_SETS) {
+  for (const split of ['development', 'held-out'] as const) {
+    const m = zhSets.mean(name, split);
+    out(
+      `| ${name} | ${split} | ${m.count} | ${num(m.ours)} | ${num(m.lead)} | ${signed(m.relative)} | ${m.length.toFixed(0)} | ${m.leadLength.toFixed(0)} | ${m.referenceLength.toFixed(0)} |`,
+    );
+  }
+}
+out();
+out('A few held-out items, the first of each set in file order:');
+out();
+out('| item | characters | engine | Lead-3 | summary |');
+out('|---|---|---|---|---|');
+for (const { name } of CHINESE_NEWS_SETS) {
+  for (const i of zhSets.items
+    .filter((x) => x.set === name && x.split === 'held-out')
+    .slice(0, 3)) {
+    out(
+      `| ${i.id} | ${i.textLength} | ${num(i.ours)} | ${num(i.lead)} | ${i.summary.replace(/\|/g, '\\|')} |`,
+    );
+  }
+}
+out();
+const zhTarget = zhSets.mean('LCSTS posts', 'held-out');
+
 out('## Targets');
 out();
 out('| measure | value | target | met |');
@@ -222,10 +263,10 @@ row('task recall (policy documents)', pct(policyRecall), '≥ 95%', policyRecall
 row('task precision (policy documents)', pct(policyPrecision), '≥ 80%', policyPrecision >= 0.8);
 row('summary ROUGE-L vs Lead-3, English (relative)', signed(relative), '≥ +10%', relative >= 0.1);
 row(
-  'summary ROUGE-L vs Lead-3, Chinese news, held-out (relative)',
-  signed(zhHeldOut.relative),
+  `summary ROUGE-L vs Lead-3, Chinese news, ${zhTarget.count} held-out LCSTS posts of \`news_zh_lcsts.jsonl\` (relative)`,
+  signed(zhTarget.relative),
   '≥ +10%',
-  zhHeldOut.relative >= 0.1,
+  zhTarget.relative >= 0.1,
 );
 for (const [name, t] of [
   ['owner recall', recall(fields.owner)],

@@ -317,7 +317,15 @@ function keyPointsOf(
 const ITEM_MARKER = /^(?:[-•·●▪*+]\s+|\d{1,2}[.)．](?!\d)\s*)/u;
 
 function withoutMarker(text: string): string {
-  return text.replace(ITEM_MARKER, '');
+  return withoutDanglingOpener(text.replace(ITEM_MARKER, ''));
+}
+
+/**
+ * `text` without the opening bracket or quotation mark it ends with: the sentence segmenter
+ * leaves the opener of the next sentence's title or credit on the sentence before (…刊登。《).
+ */
+function withoutDanglingOpener(text: string): string {
+  return text.replace(/[（(《〈“「『【[]+\s*$/u, '');
 }
 
 function stripEnd(text: string): string {
@@ -505,7 +513,7 @@ function pickClauses(sentences: Sentence[], size: number, most: number): string 
   for (const s of sentences) {
     // A sentence of background (近年来…, …以来) weighs half in all its clauses.
     const background = BACKGROUND.test(s.text) ? 0.5 : 1;
-    for (const part of s.text.split(/(?<=[，,；;：:]|——)/u)) {
+    for (const part of withoutDanglingOpener(s.text).split(/(?<=[，,；;：:]|——)/u)) {
       const text = part.trim();
       if (text === '') continue;
       const weight = background * (OPENER.test(text) ? 0.5 : 1);

@@ -212,6 +212,18 @@ describe('extractive engine', () => {
     expect(summary.length).toBeLessThanOrEqual(120);
   });
 
+  it('leaves out the opening bracket the segmenter leaves at the end of a summary sentence', async () => {
+    const lead = '第二届征稿活动开始了，我们陆续收到了不少小朋友的作品，接下来，作品将陆续刊登。';
+    const body = Array.from(
+      { length: 30 },
+      (_, i) => `第${i + 1}篇作品讲述了小作者和家人一起度过的时光，老师认为写得真切动人。`,
+    );
+    const text = [`${lead}《爸爸妈妈，我想对你们说》作者：某某，某小学五年级。`, ...body].join('');
+    const { summary } = await engine.digest(prepare(text));
+    expect(summary).toContain('作品将陆续刊登。');
+    expect(summary).not.toMatch(/《(?![^《》]*》)/u);
+  });
+
   it('sums up long Chinese news in about a twentieth of its length, from its lead', async () => {
     const lead =
       '当地时间22日，航天局在新闻发布会上宣布，科学家在距地球约40光年处发现了7颗类地行星。';
