@@ -160,7 +160,8 @@ class S3Error extends Error {
   }
 }
 
-const noSuchKey = () => new S3Error(404, 'NoSuchKey', 'The specified key does not exist.');
+const noSuchKey = (key: string) =>
+  new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
 const notImplemented = () =>
   new S3Error(
     501,
@@ -242,7 +243,7 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3S
     conditions: IncomingHttpHeaders,
     eventName: string,
   ) => {
-    const refusal = preconditionRefusal(conditions, bucket.get(key)?.etag ?? null);
+    const refusal = preconditionRefusal(conditions, key, bucket.get(key)?.etag ?? null);
     if (refusal) throw refusal;
     const written = bucket.put(key, object);
     notify(key, object, eventName);
@@ -360,7 +361,7 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3S
         });
       }
       const object = bucket.get(key);
-      if (!object) throw noSuchKey();
+      if (!object) throw noSuchKey(key);
       return sendObject(req, res, object, method === 'HEAD');
     }
     if (method === 'DELETE') {
@@ -443,7 +444,7 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3S
       });
     }
     const original = bucket.get(source.key);
-    if (!original) throw noSuchKey();
+    if (!original) throw noSuchKey(source.key);
     const replace = req.headers['x-amz-metadata-directive'] === 'REPLACE';
     if (source.key === key && !replace) {
       throw new S3Error(
@@ -670,10 +671,14 @@ function storedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 }
 
 /**
- * Why a conditional write must not happen, as S3 answers it, or null when it may. `current` is
- * the object's quoted ETag, or null when there is none.
+ * Why a conditional write of `key` must not happen, as S3 answers it, or null when it may.
+ * `current` is the object's quoted ETag, or null when there is none.
  */
-function preconditionRefusal(headers: IncomingHttpHeaders, current: string | null): S3Error | null {
+function preconditionRefusal(
+  headers: IncomingHttpHeaders,
+  key: string,
+  current: string | null,
+): S3Error | null {
   const noneMatch = headers['if-none-match'];
   const match = headers['if-match'];
   if (noneMatch === undefined && match === undefined) return null;
@@ -694,7 +699,7 @@ function preconditionRefusal(headers: IncomingHttpHeaders, current: string | nul
     );
   }
   if (match !== undefined) {
-    if (current === null) return noSuchKey();
+    if (current === null) return noSuchKey(key);
     if (!etagMatches(match, current)) {
       return new S3Error(
         412,
