@@ -232,7 +232,7 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3S
         },
       ],
     };
-    // After the write is answered's own turn: a listener's failure is not the writer's.
+    // In a turn of its own: a listener that throws does not fail the write it reports.
     queueMicrotask(() => onObjectCreated(notification));
   };
 
