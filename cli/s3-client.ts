@@ -19,8 +19,8 @@ function quietNodeVersionNotice(): void {
 }
 
 /**
- * An S3 client. Checksums are computed only when an operation requires them: S3-compatible
- * servers such as s3rver store streamed uploads with the SDK's default trailing checksums
+ * An S3 client. Checksums are computed only when an operation requires them: some S3-compatible
+ * servers (s3rver, for one) store streamed uploads with the SDK's default trailing checksums
  * corrupted, and AWS S3 accepts either.
  */
 export function createS3Client(options: S3ClientOptions): S3Client {
