@@ -15,13 +15,13 @@
  * that dies frees it by itself; a holder that ends releases it at once.
  */
 import { randomUUID } from 'node:crypto';
-import * as z from './zod';
 import { ErrorCode, type Format } from './contract';
 import type { Checkpoints } from './engines/engine';
 import { isEndpointConfigFailure } from './engines/profile';
 import { DocumentError, TransientError } from './errors';
 import { type ObjectStore, PreconditionFailedError } from './store';
 import type { TimeLimit } from './time-limit';
+import * as z from './zod';
 
 /** What a digest says of a content, whatever object it came from. */
 export const IndexEntry = z.discriminatedUnion('kind', [

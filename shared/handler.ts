@@ -1,4 +1,3 @@
-import * as z from './zod';
 import { DEFAULT_HANDLER_SETTINGS, type HandlerSettings } from './config';
 import type { ErrorCode, Usage } from './contract';
 import { DigestError, DocumentError, describeError, TransientError, usageOf } from './errors';
@@ -12,6 +11,7 @@ import {
 } from './pipeline';
 import type { DeadLetterQueue } from './queue';
 import { TimeLimit } from './time-limit';
+import * as z from './zod';
 
 /** One S3 event notification record, as S3 sends it (keys URL-encoded). */
 const S3Record = z.object({

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as z from './zod';
 import type { PipelineSettings } from './config';
 import { contentIndex, type IndexEntry, isPermanentEngineFailure } from './content-index';
 import {
@@ -33,6 +32,7 @@ import { instructionFilter, instructionSpans } from './text/injection';
 import { normalize } from './text/normalize';
 import { type Field, SupportCheck } from './text/support';
 import { TimeLimit } from './time-limit';
+import * as z from './zod';
 
 /** An object named by an event: where it is and what the event says of it. */
 export interface ObjectRef {

@@ -1,5 +1,5 @@
-import * as z from './zod';
 import { ConfigError } from './config';
+import * as z from './zod';
 
 /** A secret's value: the key itself, or JSON with the key under one of these names. */
 const SecretJson = z.union([
