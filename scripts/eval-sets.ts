@@ -42,7 +42,7 @@ export interface SummarizedDocument {
 /** A document of the owner and deadline set: its own text, or a policy document's by id. */
 export interface OwnerDocument {
   id: string;
-  /** A: written before the code and tuned on; B and C: written later, first measured blind. */
+  /** A: written before the code and tuned on; B, C and D: written later, first measured blind. */
   split: string;
   kind: string;
   script: string;
