@@ -18,9 +18,9 @@ const SEASON = '(?:spring|summer|autumn|fall|winter)';
 /** A calendar date: "March", "March 31", "31 March 2026", "2026-03-31", "3/31". */
 const EN_DATE = `(?:${MONTH}(?:\\s+\\d{1,2}(?:st|nd|rd|th)?(?!\\d))?(?:,?\\s+\\d{4})?|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH}(?:,?\\s+\\d{4})?|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}\\/\\d{1,2}(?:\\/\\d{2,4})?)`;
 /** A time relative to now: "next Friday", "the end of the month", "Q3 2026", "tomorrow". */
-const EN_RELATIVE = `(?:(?:next|this|the coming|coming)\\s+(?:${WEEKDAY}|${PERIOD}|${SEASON})|${WEEKDAY}(?:,?\\s+${EN_DATE})?|tomorrow|tonight|today|(?:the\\s+)?end\\s+of\\s+(?:the\\s+|this\\s+|next\\s+)?(?:${PERIOD}|${MONTH}(?:\\s+\\d{4})?)|(?:early|mid|late)[- ]${MONTH}|Q[1-4](?:\\s+\\d{4})?|\\d{4}(?!\\d))`;
+const EN_RELATIVE = `(?:(?:next|this|the coming|coming)\\s+(?:${WEEKDAY}|${PERIOD}|${SEASON})|${WEEKDAY}(?:,?\\s+${EN_DATE})?|tomorrow|tonight|today|(?:the\\s+)?end\\s+of\\s+(?:(?:the\\s+|this\\s+|next\\s+)?(?:(?:${SEASON}|first|second|third|fourth|financial|fiscal|school|academic|calendar)\\s+)?(?:${PERIOD}|${MONTH}(?:\\s+\\d{4})?)|Q[1-4](?:\\s+\\d{4})?)|(?:early|mid|late)[- ]${MONTH}|Q[1-4](?:\\s+\\d{4})?|\\d{4}(?!\\d))`;
 /** An event a deadline can be set by: "the July board meeting", "next winter's launch". */
-const EN_EVENT = `(?!(?:we|you|they|he|she|it|i|anyone|someone)\\b)(?:the\\s+|next\\s+|this\\s+|our\\s+|their\\s+|its\\s+)?(?:[A-Za-z0-9'’-]+\\s+){0,4}?(?:meeting|conference|summit|vote|election|deadline|launch|release|holidays?|break|season|review|audit|inspection|hearing|session|opening|visit|event|recess|festival|ceremony|kick-?off)s?`;
+const EN_EVENT = `(?!(?:we|you|they|he|she|it|i|anyone|someone)\\b)(?:the\\s+|next\\s+|this\\s+|our\\s+|their\\s+|its\\s+)?(?:[A-Za-z0-9'’-]+\\s+){0,4}?(?:meeting|conference|summit|vote|election|deadline|launch|release|holidays?|break|season|review|audit|inspection|hearing|session|opening|visit|event|recess|festival|fair|show|exams?|ceremony|kick-?off)s?`;
 
 /** What a deadline can be set before: "the switch", "the AGM", "next year's audit". */
 const EN_BEFORE_WHAT = `(?:the|next|this|our|their|its)\\s+(?:[A-Za-z0-9'’-]+\\s+){0,3}?[A-Za-z0-9'’-]*[A-Za-z0-9]`;
@@ -74,10 +74,24 @@ const ZH_NEEDS =
 export function findDeadline(text: string): string | null {
   // Each pattern is tried only where a word it needs occurs: most sentences state no deadline.
   const zh = ZH_NEEDS.test(text) ? ZH_DEADLINE.exec(text) : null;
-  const en = /[a-z]/iu.test(text) ? EN_DEADLINE.exec(text) : null;
+  const en = /[a-z]/iu.test(text) ? englishDeadline(text) : null;
   const first = zh && (!en || zh.index <= en.index) ? zh : en;
   if (!first) return null;
   return first[0].replace(/^due\s+(?:by\s+)?/i, '').trim();
+}
+
+/**
+ * "on Tuesday approved", "on 3 May announced": a day right before a past-tense verb dates what
+ * happened (news reports it), not when something is due.
+ */
+const DATES_AN_EVENT =
+  /^\s+(?:[a-z]+ed|said|met|held|voted|won|gave|took|made|began|chose|set)\b/iu;
+
+function englishDeadline(text: string): RegExpExecArray | null {
+  const m = EN_DEADLINE.exec(text);
+  if (m && /^on\s/iu.test(m[0]) && DATES_AN_EVENT.test(text.slice(m.index + m[0].length)))
+    return null;
+  return m;
 }
 
 // --- Chinese owners -----------------------------------------------------------------------------
@@ -121,7 +135,7 @@ const ZH_PLEASE = new RegExp(
 );
 /** A clause opening with an organisation that must act: 各部门要…, 各科應於…, 各部門主管須…. */
 const ZH_MODAL = new RegExp(
-  `^((?:${ZH_AGENTS})|各[^，,。；;：:、！？!?\\s]{1,8}?)(?:要|[须須]|[应應](?:当|當)?|必[须須]|[务務]必|需要?)(?![求点點素是])`,
+  `^((?:${ZH_AGENTS})|各[^，,。；;：:、！？!?\\s]{1,8}?)(?:要|[须須]|[应應](?:当|當)?|必[须須]|[务務]必|需要?)(?![求点點素是急变變])`,
   'u',
 );
 /** Anyone who must act by a deadline: 住户须于7月7日前…, 学生应在开学前…. */
@@ -146,12 +160,19 @@ const ZH_LEADING =
 const ZH_TRAILING =
   /(?:具体|具體|主要|统一|統一|全面|共同|分别|分別|专门|專門|继续|繼續|切实|切實|也|还|還|则|則)+$/u;
 
+/**
+ * Words of agency and place names that hold a character read elsewhere as a modal or particle
+ * (应急管理局, 需求侧管理中心, 要素市场, 将军路, 應變小組, 供应链): they do not end an owner.
+ */
+const ZH_NAME_WORDS =
+  /主要|重要|需要|[应應](?:急|[变變])|供[应應]|[响響][应應]|需求|要素|[将將]军|[将將]軍|[对對]外|[为為]民|向[阳陽]|从化|從化/gu;
+
 function zhOwner(candidate: string | undefined): string | null {
   if (candidate === undefined) return null;
   const owner = candidate.replace(ZH_TRAILING, '').trim();
   // A verb, a particle or a modal inside means the match ran past the owner into a clause.
   if (owner.length < 2 || owner.length > 200 || /^[（(]/u.test(owner)) return null;
-  const words = owner.replace(/主要|重要|需要/gu, '');
+  const words = owner.replace(ZH_NAME_WORDS, '');
   if (
     /[的了是对對把被已要需应應须須将將为為向从從]|主持|召开|召開|表示|指出|认为|認為/u.test(words)
   )
@@ -257,6 +278,29 @@ function namesAgent(phrase: string): boolean {
   return /^[A-Z]/u.test(head) || AGENT_NOUN.test(head) || /(?:er|or|ist|ian)s?$/iu.test(head);
 }
 
+/** What opens a decision's content: "The council resolved that", "It was agreed that". */
+const DECIDED_THAT =
+  /^.{0,80}?\b(?:agreed|decided|resolved|determined|confirmed|noted|ruled|voted|recommended|instructed|directed|ordered|requested|proposed|moved)\s+that\s+/iu;
+
+/**
+ * "The committee asked Legal to review…", "Members requested the clerk to write…": whoever is
+ * asked is to act. Only a body that can ask in minutes (board, committee, we…) counts, so that news
+ * ("Residents asked the council to…") does not become a task.
+ */
+const EN_ASKED =
+  /\b(?:board|council|committee|members|meeting|group|panel|chair|commission|trustees|directors|we)\s+(?:asked|requested|instructed|directed|tasked|invited)\s+((?:the\s+)?[A-Za-z][\w.'’&-]*(?:\s+[A-Za-z][\w.'’&-]*){0,3}?)\s+to\s+(?=[a-z])/iu;
+/** "Legal was asked to review…": the subject of a request. */
+const EN_WAS_ASKED =
+  /\b(?:was|were|has been|have been)\s+(?:asked|requested|tasked|instructed)\s+to\s+(?=[a-z])/iu;
+
+/** The one asked to act in `clause` ("asked Legal to…", "Legal was asked to…"), or null. */
+function enAskedOwner(clause: string): string | null {
+  const asked = EN_ASKED.exec(clause)?.[1];
+  if (asked && namesAgent(asked)) return asked;
+  const was = EN_WAS_ASKED.exec(clause);
+  return was ? enSubject(clause.slice(0, was.index)) : null;
+}
+
 /** The subject before a commitment verb: the text after the last comma, or an appositive's name. */
 function enSubject(before: string): string | null {
   let pre = before.trim();
@@ -272,6 +316,8 @@ function enSubject(before: string): string | null {
   } else {
     pre = pre.split(/[,;:]\s*/u).pop() ?? pre;
   }
+  // Minutes report decisions: "The board decided that the treasurer will…" commits the treasurer.
+  pre = pre.replace(DECIDED_THAT, '');
   pre = pre
     .replace(/^(?:and|but|then|also|so|while|whereas|meanwhile|finally|first|second|next)\s+/iu, '')
     .replace(/\s+(?:also|now|then|still|jointly|together|each|both|alone|itself|themselves)$/iu, '')
@@ -284,7 +330,7 @@ function enSubject(before: string): string | null {
 function enCommitmentOwner(clause: string): string | null {
   EN_COMMITMENT.lastIndex = 0;
   const m = EN_COMMITMENT.exec(clause);
-  if (!m) return null;
+  if (!m) return enAskedOwner(clause);
   const after = clause.slice(m.index + m[0].length);
   if (PASSIVE.test(after)) {
     const agent = BY_AGENT.exec(after)?.[1];
@@ -320,7 +366,9 @@ const WIDE = /[\p{Script=Han}]/u;
  * a colon ("张伟：…", "Priya Raman: …") or "X to do…" names its owner.
  */
 export function findOwner(text: string, listItem = false): string | null {
-  return WIDE.test(text) ? zhFindOwner(text, listItem) : enFindOwner(text, listItem);
+  return WIDE.test(text)
+    ? zhFindOwner(text.replace(ZH_ITEM_MARKER, ''), listItem)
+    : enFindOwner(text, listItem);
 }
 
 /** One action of a sentence that may assign several: its text, where it starts, who and when. */
@@ -340,8 +388,16 @@ export interface Commitment {
  * speech.
  */
 export function commitmentsIn(sentence: string): Commitment[] {
+  // A lone numbered item (三、…) is read as a sentence: its number is neither task nor owner.
+  const marker = ZH_ITEM_MARKER.exec(sentence)?.[0].length ?? 0;
+  if (marker > 0) {
+    return zhCommitments(sentence.slice(marker)).map((c) => ({ ...c, offset: c.offset + marker }));
+  }
   return WIDE.test(sentence) ? zhCommitments(sentence) : enCommitments(sentence);
 }
+
+const ZH_ITEM_MARKER =
+  /^\s*(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[，,、]|\d{1,2}[、．]|[（(]\d{1,2}[）)])\s*(?=\p{Script=Han})/u;
 
 function zhCommitments(sentence: string): Commitment[] {
   const segments: Array<{ start: number; end: number; owner: string | null }> = [];
@@ -372,8 +428,23 @@ function zhCommitments(sentence: string): Commitment[] {
   );
 }
 
-/** Where a sentence may divide into two commitments: ", and", "; ", ", while", " and ". */
-const EN_JOIN = /(?:,\s+(?:and|but|while|whereas)\s+|;\s+|\s+and\s+)(?=\S)/gu;
+/**
+ * Where a sentence may divide into two commitments: ", and", "; ", ", while", " and ", and a bare
+ * comma ("Facilities will repaint the hall by May, Finance will approve…"), which the check that
+ * both sides commit someone of their own keeps from cutting a list.
+ */
+const EN_JOIN = /(?:,\s+(?:and|but|while|whereas)\s+|;\s+|\s+and\s+|,\s+)(?=\S)/gu;
+
+/**
+ * Whether an English clause commits or asks someone to act. "will" inside a relative clause ("a
+ * park that will open") describes a thing, not a duty: such a clause commits no one.
+ */
+function commits(clause: string): boolean {
+  EN_COMMITMENT.lastIndex = 0;
+  const m = EN_COMMITMENT.exec(clause);
+  if (m && !/\b(?:that|which)\s+$/iu.test(clause.slice(0, m.index))) return true;
+  return EN_ASKED.test(clause) || EN_WAS_ASKED.test(clause);
+}
 
 /** A line of minutes that states an action: "Action: Daniel Kim to circulate the register." */
 const EN_ACTION_LINE =
@@ -387,8 +458,7 @@ function enCommitments(sentence: string): Commitment[] {
     const owner = enFindOwner(text, true);
     return [{ text, offset: label[0].length, owner, deadline: findDeadline(text) }];
   }
-  EN_COMMITMENT.lastIndex = 0;
-  if (!EN_COMMITMENT.test(sentence)) return [];
+  if (!commits(sentence)) return [];
   const cuts: number[] = [0];
   for (const m of sentence.matchAll(EN_JOIN)) {
     const left = sentence.slice(cuts[cuts.length - 1], m.index);
@@ -411,9 +481,8 @@ function enCommitments(sentence: string): Commitment[] {
   for (let i = 0; i + 1 < cuts.length; i++) {
     const start = cuts[i] ?? 0;
     const raw = sentence.slice(start, cuts[i + 1]);
-    const text = raw.replace(/(?:,\s+(?:and|but|while|whereas)|;|\s+and)\s*$/u, '').trim();
-    EN_COMMITMENT.lastIndex = 0;
-    if (!EN_COMMITMENT.test(text)) continue;
+    const text = raw.replace(/(?:,\s+(?:and|but|while|whereas)|;|\s+and|,)\s*$/u, '').trim();
+    if (!commits(text)) continue;
     out.push({ text, offset: start, owner: enCommitmentOwner(text), deadline: findDeadline(text) });
   }
   return out;

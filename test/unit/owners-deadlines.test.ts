@@ -127,6 +127,76 @@ describe('offline engine: owners and deadlines', () => {
     expect(commitmentsIn('专家表示，6月前提出条例草案。')).toEqual([]);
   });
 
+  it('keeps an agency whose name holds a modal character (应急, 需求, 要素, 将军路) as owner', () => {
+    expect(findOwner('市应急管理局负责在月底前完成物资储备检查。')).toBe('市应急管理局');
+    expect(findOwner('由区应急管理局负责汛期值守。')).toBe('区应急管理局');
+    expect(findOwner('市电力需求侧管理中心负责迎峰度夏电力调度。')).toBe('市电力需求侧管理中心');
+    expect(findOwner('区要素市场服务中心负责价格监测。')).toBe('区要素市场服务中心');
+    expect(findOwner('將軍澳民政處負責派發防疫包。')).toBe('將軍澳民政處');
+    expect(findOwner('緊急應變小組負責二十四小時值班。')).toBe('緊急應變小組');
+    expect(commitmentsIn('市应急管理局负责预算调整。')).toMatchObject([
+      { owner: '市应急管理局', deadline: null },
+    ]);
+  });
+
+  it('splits two owners joined by a comma when the second agency holds a modal character', () => {
+    expect(
+      commitmentsIn('各街道要在6月1日前上报名单，区应急管理局负责在月底前完成复核。').map(
+        ({ owner, deadline }) => ({ owner, deadline }),
+      ),
+    ).toEqual([
+      { owner: '各街道', deadline: '6月1日前' },
+      { owner: '区应急管理局', deadline: '月底前' },
+    ]);
+  });
+
+  it('leaves a lone section number (三、) out of the task and its owner', async () => {
+    const tasks = await tasksOf(
+      '关于做好防汛物资储备的通知\n\n各有关单位：\n三、区应急管理局负责在6月底前完成物资清点。\n特此通知。',
+    );
+    expect(tasks).toEqual([
+      { task: '区应急管理局负责在6月底前完成物资清点', owner: '区应急管理局', deadline: '6月底前' },
+    ]);
+  });
+
+  it('names the owner inside "resolved that" / "it was agreed that" and splits comma-joined actions', () => {
+    expect(
+      commitmentsIn(
+        'The trustees resolved that Grounds will reseed the lawn by April, Catering will renew the contract before the summer fair.',
+      ).map(({ owner, deadline }) => ({ owner, deadline })),
+    ).toEqual([
+      { owner: 'Grounds', deadline: 'by April' },
+      { owner: 'Catering', deadline: 'before the summer fair' },
+    ]);
+    expect(findOwner('The panel decided that the secretary will book the venue.')).toBe(
+      'the secretary',
+    );
+    expect(findOwner('It was agreed that Omar will chase the invoice.')).toBe('Omar');
+  });
+
+  it('names who was asked to act in minutes ("asked X to", "X was asked to")', () => {
+    expect(
+      commitmentsIn('The committee asked Procurement to renew the cleaning contract.'),
+    ).toMatchObject([{ owner: 'Procurement' }]);
+    expect(findOwner('HR was asked to update the handbook.')).toBe('HR');
+  });
+
+  it('reads "before the end of Q3" and "the end of the summer term" whole', () => {
+    expect(findDeadline('Ana will close the accounts before the end of Q3.')).toBe(
+      'before the end of Q3',
+    );
+    expect(findDeadline('Tom will mark the scripts by the end of the spring term.')).toBe(
+      'by the end of the spring term',
+    );
+  });
+
+  it('makes no task of a past event reported in news', async () => {
+    const tasks = await tasksOf(
+      'Town approves skate park\n\nThe town council on Thursday approved a skate park that will open next to the library. The vote was 7 to 2.',
+    );
+    expect(tasks).toEqual([]);
+  });
+
   it('reads thousands of list separators in one clause in linear time', () => {
     // A name that could take in a list separator made the owner patterns try every split.
     for (const text of ['部及'.repeat(1000), `${'和'.repeat(2000)}：`, `请${'局、'.repeat(900)}`]) {
