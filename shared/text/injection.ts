@@ -122,13 +122,19 @@ export function instructionSpans(
   // Whether the last sentence read was an instruction or went on with one: only then may the
   // next one continue it, across a line break too. Each paragraph is split at most once.
   let continuing = false;
+  // What the instruction and its continuations said, for a next sentence that carries it out.
+  let told = new Set<string>();
   for (const paragraph of normalized.paragraphs) {
     const shown = readAsShown(source, normalized, paragraph.start, paragraph.end);
     if (!continuing && !addressesModel(shown)) continue;
     for (const s of splitSentences(normalized.text, [paragraph], language)) {
       const sentence = readAsShown(source, normalized, s.start, s.end);
-      continuing = addressesModel(sentence) || (continuing && CONTINUES.test(sentence));
+      const addresses = addressesModel(sentence);
+      if (addresses && !continuing) told = new Set();
+      continuing =
+        addresses || (continuing && (CONTINUES.test(sentence) || carriesOut(sentence, told)));
       if (!continuing) continue;
+      for (const token of keyTokens(sentence)) told.add(token);
       spans.push({
         from: normalized.toSource[s.start] ?? 0,
         to: (normalized.toSource[s.end - 1] ?? source.length - 1) + 1,
@@ -136,6 +142,45 @@ export function instructionSpans(
     }
   }
   return spans;
+}
+
+/** Words that say nothing of what an instruction asked for. */
+const FUNCTION_WORDS = new Set(
+  'the and for with that this these those must will shall should would could can into from onto also which who whom are was were been has have had its their our your you not all any now then please than them they there here what when where about after before over under just only very more most such same other'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The words of a folded sentence that carry its content: words of three letters or more other
+ * than function words, numbers without their separators ("18,500" = "18500"), Han bigrams.
+ */
+function keyTokens(folded: string): Set<string> {
+  const tokens = new Set<string>();
+  for (const [run] of folded.matchAll(/\p{Script=Han}+/gu)) {
+    for (let i = 0; i + 1 < run.length; i++) tokens.add(run.slice(i, i + 2));
+  }
+  for (const [n] of folded.matchAll(/\d[\d,.-]*\d/gu)) tokens.add(n.replace(/[,.-]/gu, ''));
+  for (const [word] of folded.matchAll(/\p{L}{3,}/gu)) {
+    if (!/\p{Script=Han}/u.test(word) && !FUNCTION_WORDS.has(word)) tokens.add(word);
+  }
+  return tokens;
+}
+
+/** Share of a sentence's key words, past which it repeats the instruction before it. */
+const CARRIES_OUT = 0.4;
+
+/**
+ * Whether a sentence right after an instruction does what it asked ("…list a task for the
+ * treasurer to transfer $50,000" then "The treasurer must transfer the funds immediately."): at
+ * least two of its key words (three Han bigrams) and {@link CARRIES_OUT} of them repeat the
+ * instruction's. One shared word ("the treasurer presented the budget") is the reader's text.
+ */
+function carriesOut(folded: string, told: ReadonlySet<string>): boolean {
+  const tokens = [...keyTokens(folded)];
+  const shared = tokens.filter((t) => told.has(t)).length;
+  const least = /\p{Script=Han}/u.test(folded) ? 3 : 2;
+  return shared >= least && shared / tokens.length >= CARRIES_OUT;
 }
 
 /** Content words (three letters or more) and Han bigrams of folded text, for overlap. */
