@@ -1,10 +1,11 @@
 /**
  * Writes the fixtures of the readers (`test/fixtures/read/`): PDFs (English, Chinese with an
- * embedded font, Chinese with a predefined CJK encoding, two columns, a scan), a Word document,
- * a Windows-1252 text, a news page and a Markdown file. The output is the same on every run
- * (fixed dates, seeded names), so the committed files are what this script makes.
+ * embedded font, Chinese with a predefined CJK encoding, two columns, two columns printed by
+ * Chromium, a scan), a Word document, a Windows-1252 text, a news page and a Markdown file. The
+ * output is the same on every run (fixed dates, seeded names), but for the time Chromium stamps
+ * in its PDF, so the committed files are what this script makes.
  *
- *   npx tsx scripts/make-read-fixtures.ts [--font /path/to/cjk.ttf]
+ *   npx tsx scripts/make-read-fixtures.ts [--font /path/to/cjk.ttf] [--chromium /path/to/chromium]
  *
  * The Chinese PDF embeds a subset of a CJK font: Droid Sans Fallback (Apache License 2.0) from
  * Debian's fonts-droid-fallback by default (`apt-get install fonts-droid-fallback`). The other
@@ -16,6 +17,7 @@ import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 import fontkit from '@pdf-lib/fontkit';
 import iconv from 'iconv-lite';
 import { PDFDocument, type PDFFont, type PDFPage, StandardFonts } from 'pdf-lib';
+import { chromium } from 'playwright-core';
 import subsetFont from 'subset-font';
 
 const OUT = resolve(import.meta.dirname, '..', 'test', 'fixtures', 'read');
@@ -24,6 +26,9 @@ const CJK_FONT =
   fontArg > 0
     ? (process.argv[fontArg + 1] ?? '')
     : '/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf';
+
+const chromiumArg = process.argv.indexOf('--chromium');
+const CHROMIUM = chromiumArg > 0 ? (process.argv[chromiumArg + 1] ?? '') : '/usr/bin/chromium';
 
 const write = (name: string, bytes: Uint8Array | string) => {
   writeFileSync(join(OUT, name), bytes);
@@ -162,6 +167,52 @@ async function twoColumnPdf() {
     y -= 14;
   }
   write('two-column.pdf', await doc.save({ useObjectStreams: false }));
+}
+
+/**
+ * A one-page review printed to PDF by Chromium, as a browser's "Print to PDF" makes it: its text
+ * in two CSS columns whose baselines drift apart after a heading, a compound ("off-peak") broken
+ * at a line's end, and the browser's print header (date, time, title) and footer (the page's
+ * address, "1/1") in a small font at the page's edges. Chromium stamps the file with the time
+ * it was printed, so only this fixture's bytes change from one run to the next.
+ */
+async function chromiumTwoColumnPdf() {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Regional Transport Annual Review</title>
+<style>
+  body { font-family: 'DejaVu Serif', serif; font-size: 11pt; margin: 0; }
+  h1 { font-size: 20pt; margin: 0 0 12pt; }
+  h2 { font-size: 13pt; margin: 6pt 0 4pt; }
+  .columns { column-count: 2; column-gap: 24pt; }
+  p { margin: 0 0 8pt; }
+</style></head><body>
+<h1>Regional Transport Annual Review</h1>
+<div class="columns">
+<p>The regional transport authority will approve the revised capital budget before the October board meeting. Ridership grew by nine percent over the year, led by the new express routes along the northern corridor and the longer evening service.</p>
+<h2>Fares</h2>
+<p>Off-peak fares were cut in March, and the share of all trips made in the midday off-peak periods rose from a quarter to a third. The authority will review the fare structure again next spring, together with the neighbouring councils.</p>
+<p>Maintenance costs rose faster than planned because of the aging fleet. The engineering department must replace forty diesel buses with electric ones by the end of 2027, and the depot in Eastfield will be rebuilt to charge them overnight.</p>
+<p>Passenger surveys show that reliability matters more than speed. Late buses were the most common complaint, above all on the cross-town routes that share roads with freight traffic during the morning peak.</p>
+<p>The board thanked the staff for keeping the network running through the winter storms, when several bridges were closed for days and buses had to take the valley roads at short notice.</p>
+</div></body></html>`;
+  const small =
+    'font-size:8px;width:100%;margin:0 0.4in;display:flex;justify-content:space-between';
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage();
+    await page.setContent(html);
+    const pdf = await page.pdf({
+      format: 'Letter',
+      margin: { top: '0.6in', bottom: '0.6in', left: '0.6in', right: '0.6in' },
+      displayHeaderFooter: true,
+      // Chromium's own header and footer, with the date and address fixed.
+      headerTemplate: `<div style="${small}"><span>11/22/26, 8:06 AM</span><span class="title"></span><span></span></div>`,
+      footerTemplate: `<div style="${small}"><span>file:///home/ana/Downloads/annual-review.html</span><span><span class="pageNumber"></span>/<span class="totalPages"></span></span></div>`,
+    });
+    write('two-column-chromium.pdf', pdf);
+  } finally {
+    await browser.close();
+  }
 }
 
 /** A Chinese notice over two pages in an embedded font subset (as a word processor exports it). */
@@ -530,6 +581,7 @@ and in the \`launch-metrics\` dashboard.
 mkdirSync(OUT, { recursive: true });
 await englishPdf();
 await twoColumnPdf();
+await chromiumTwoColumnPdf();
 await chinesePdf();
 chineseCmapPdf();
 scannedPdf();

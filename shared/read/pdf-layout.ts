@@ -43,6 +43,17 @@ interface Row {
 /** Share of the page's height, at its top and bottom, where running headers and footers stand. */
 const MARGIN_SHARE = 0.09;
 
+/** Share of the page's height, at its top and bottom, that a browser prints its header and footer in. */
+const EDGE_SHARE = 0.05;
+
+/**
+ * What a browser or word processor prints in a page's header or footer: a date ("11/22/26",
+ * "2026-11-22", "2026年11月22日"), a time ("8:06 AM"), an address ("file:///…", "https://…",
+ * "www.…") or a page counter at the line's end ("1/1", "Page 1 of 3").
+ */
+const PRINT_MARK =
+  /\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\d{4}年\d{1,2}月\d{1,2}日|\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp]\.?[Mm]\b\.?)?|\b(?:https?|file):\/\/|\bwww\.\S|(?:^|\s)(?:page\s*)?\d{1,4}\s*(?:\/|of)\s*\d{1,4}$/i;
+
 /** Page numbers as printed: "3", "- 3 -", "Page 3", "Page 3 of 10", "3 / 10", "第 3 页", "iv". */
 const PAGE_NUMBER =
   /^(?:[-–—]\s*)?(?:(?:page|p\.|seite|página)\s*)?\d{1,4}(?:\s*(?:of|\/|von|de)\s*\d{1,4})?(?:\s*[-–—])?$|^第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?$|^[-–—]?\s*[ivxlc]{1,6}\s*[-–—]?$/i;
@@ -105,117 +116,145 @@ function firstWordWidth(line: Line): number {
   return line.text.length === 0 ? 0 : ((line.right - line.left) * word.length) / line.text.length;
 }
 
-/** Intervals of [lo, hi] not covered by `covered`, at least `min` wide. */
-function freeIntervals(
-  covered: Array<[number, number]>,
-  lo: number,
-  hi: number,
-  min: number,
-): Array<[number, number]> {
-  const free: Array<[number, number]> = [];
-  let at = lo;
-  for (const [a, b] of [...covered].sort((x, y) => x[0] - y[0])) {
-    if (a - at >= min) free.push([at, a]);
-    at = Math.max(at, b);
+/** Share of a band's rows that may cross a gutter (a title or caption over both columns). */
+const MAX_CROSSING_SHARE = 0.25;
+
+/** The x-intervals a row's text covers, gaps narrower than `gap` (between words) filled. */
+function coverage(row: Row, gap: number): Array<[number, number]> {
+  const spans = row.runs
+    .filter((run) => run.text.trim() !== '')
+    .map((run) => [run.x, run.x + run.width] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const [a, b] of spans) {
+    const last = merged[merged.length - 1];
+    if (last && a - last[1] < gap) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
   }
-  if (hi - at >= min) free.push([at, hi]);
-  return free;
+  return merged;
 }
 
-function intersect(
-  a: Array<[number, number]>,
-  b: Array<[number, number]>,
-  min: number,
-): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (const [a0, a1] of a) {
-    for (const [b0, b1] of b) {
-      const lo = Math.max(a0, b0);
-      const hi = Math.min(a1, b1);
-      if (hi - lo >= min) out.push([lo, hi]);
+const crosses = (spans: Array<[number, number]>, [a, b]: [number, number]) =>
+  spans.some(([x0, x1]) => x0 < b && x1 > a);
+
+/**
+ * Vertical gutters between columns, found from where text stands across the rows, not from rows
+ * that share a baseline (columns printed side by side rarely keep their baselines level): x
+ * intervals at least `minGutter` wide, with text on both sides, that as few rows as possible
+ * cross, and at most a quarter of them. Widest first.
+ */
+function gutters(covered: Array<Array<[number, number]>>, minGutter: number) {
+  const all = covered.flat();
+  if (all.length === 0) return [];
+  const lo = Math.min(...all.map(([a]) => a));
+  const hi = Math.max(...all.map(([, b]) => b));
+  const edges = [...new Set(all.flat())].sort((a, b) => a - b);
+  const segments = edges.slice(1).map((b, i) => {
+    const a = edges[i] ?? b;
+    return { a, b, crossing: covered.filter((spans) => crosses(spans, [a, b])).length };
+  });
+  const limit = Math.floor(covered.length * MAX_CROSSING_SHARE);
+  // The fewest crossings first: a looser bound would widen the gutter into a column's long lines.
+  for (let bound = 0; bound <= limit; bound++) {
+    const found: Array<[number, number]> = [];
+    let from: number | null = null;
+    for (const [i, { a, b, crossing }] of segments.entries()) {
+      if (crossing <= bound) from ??= a;
+      const closes = crossing > bound || i === segments.length - 1;
+      if (from !== null && closes) {
+        const to = crossing > bound ? a : b;
+        if (to - from >= minGutter && from > lo && to < hi) found.push([from, to]);
+        from = null;
+      }
     }
+    if (found.length > 0) return found.sort((x, y) => y[1] - y[0] - (x[1] - x[0]));
   }
-  return out;
+  return [];
 }
 
 /**
- * Lines in reading order. Consecutive rows that share an empty vertical band (a gutter) with
- * text of some length on both sides are columns: the left one is read to its end before the
- * right one, each split again if it has columns of its own. A band crossed by a row (a title
- * over both columns) ends the columns above it.
+ * Lines in reading order. A vertical gutter free of text down most of the rows, with prose on
+ * both sides, splits them into columns: between two rows that cross the gutter (a title or a
+ * figure caption over both columns), the left column is read to its end before the right one,
+ * each split again if it has columns of its own. Rows of short cells on both sides (a table, a
+ * form) are read row by row.
  */
 function readingOrder(rows: Row[], size: number, blocks = { next: 0 }): Line[] {
   if (rows.length === 0) return [];
   const block = blocks.next++;
-  const lo = Math.min(...rows.flatMap((r) => r.runs.map((run) => run.x)));
-  const hi = Math.max(...rows.flatMap((r) => r.runs.map((run) => run.x + run.width)));
   const minGutter = size * 0.8;
-  const freeOf = (row: Row) =>
-    freeIntervals(
-      row.runs
-        .filter((run) => run.text.trim() !== '')
-        .map((run) => [run.x, run.x + run.width] as [number, number]),
-      lo,
-      hi,
-      minGutter,
-    );
+  const covered = rows.map((row) => coverage(row, minGutter));
+  const cut = columnCut(rows, covered, minGutter);
+  if (cut === null) return rows.map((row) => lineOf(row.runs, row, block));
   const lines: Line[] = [];
-  let group: Row[] = [];
-  let gutters: Array<[number, number]> = [];
+  let band: Row[] = [];
   const flush = () => {
-    if (group.length === 0) return;
-    const cut = columnCut(group, gutters);
-    if (cut === null) {
-      for (const row of group) lines.push(lineOf(row.runs, row, block));
-    } else {
-      const side = (left: boolean) =>
-        group
-          .map((row) => ({
-            ...row,
-            runs: row.runs.filter((run) => run.x + run.width / 2 < cut === left),
-          }))
-          .filter((row) => row.runs.length > 0);
-      lines.push(
-        ...readingOrder(side(true), size, blocks),
-        ...readingOrder(side(false), size, blocks),
-      );
-    }
-    group = [];
-    gutters = [];
+    // A row may hold lines of both columns on nearly the same baseline: each side takes its
+    // own baseline and size back (a heading in one column is no heading for the other).
+    const side = (left: boolean) =>
+      band
+        .map((row) => row.runs.filter((run) => run.x + run.width / 2 < cut.at === left))
+        .filter((runs) => runs.some((run) => run.text.trim() !== ''))
+        .map((runs) => {
+          const inked = runs.filter((run) => run.text.trim() !== '');
+          return {
+            runs,
+            y: Math.max(...inked.map((run) => run.y)),
+            size: Math.max(...inked.map((run) => run.size)),
+          };
+        });
+    lines.push(
+      ...readingOrder(side(true), size, blocks),
+      ...readingOrder(side(false), size, blocks),
+    );
+    band = [];
   };
-  for (const row of rows) {
-    const free = freeOf(row);
-    const shared = group.length === 0 ? free : intersect(gutters, free, minGutter);
-    if (group.length > 0 && shared.length === 0) {
+  rows.forEach((row, i) => {
+    if (crosses(covered[i] ?? [], cut.gutter)) {
       flush();
-      group = [row];
-      gutters = free;
+      lines.push(lineOf(row.runs, row, block));
     } else {
-      group.push(row);
-      gutters = shared;
+      band.push(row);
     }
-  }
+  });
   flush();
   return lines;
 }
 
 /**
- * Where to cut a group of rows into columns, or null: a gutter with prose on both sides in at
- * least three rows. Two columns of short cells (a table, a form) are read row by row instead.
+ * The gutter to cut rows into columns at, or null: one with prose (lines of 20 characters and
+ * more, as a median) in at least three rows on each side, the two sides beside each other
+ * rather than one above the other.
  */
-function columnCut(group: Row[], gutters: Array<[number, number]>): number | null {
-  if (group.length < 3) return null;
-  for (const [a, b] of gutters) {
-    const middle = (a + b) / 2;
-    const sides = group.map((row) => ({
-      left: joinRuns(row.runs.filter((run) => run.x + run.width / 2 < middle)),
-      right: joinRuns(row.runs.filter((run) => run.x + run.width / 2 >= middle)),
-    }));
-    const both = sides.filter((s) => s.left !== '' && s.right !== '');
-    const prose = (texts: string[]) => median(texts.map((t) => t.length)) >= 20;
-    if (both.length >= 3 && prose(both.map((s) => s.left)) && prose(both.map((s) => s.right))) {
-      return middle;
-    }
+function columnCut(
+  rows: Row[],
+  covered: Array<Array<[number, number]>>,
+  minGutter: number,
+): { gutter: [number, number]; at: number } | null {
+  if (rows.length < 3) return null;
+  for (const gutter of gutters(covered, minGutter)) {
+    const at = (gutter[0] + gutter[1]) / 2;
+    const left: Array<{ y: number; text: string }> = [];
+    const right: Array<{ y: number; text: string }> = [];
+    rows.forEach((row, i) => {
+      if (crosses(covered[i] ?? [], gutter)) return;
+      const l = joinRuns(row.runs.filter((run) => run.x + run.width / 2 < at));
+      const r = joinRuns(row.runs.filter((run) => run.x + run.width / 2 >= at));
+      if (l !== '') left.push({ y: row.y, text: l });
+      if (r !== '') right.push({ y: row.y, text: r });
+    });
+    if (left.length < 3 || right.length < 3) continue;
+    const prose = (side: Array<{ text: string }>) => median(side.map((s) => s.text.length)) >= 20;
+    if (!prose(left) || !prose(right)) continue;
+    // Side by side: the two sides' heights overlap over half the shorter one.
+    const span = (side: Array<{ y: number }>) => [
+      Math.min(...side.map((s) => s.y)),
+      Math.max(...side.map((s) => s.y)),
+    ];
+    const [l0 = 0, l1 = 0] = span(left);
+    const [r0 = 0, r1 = 0] = span(right);
+    const overlap = Math.min(l1, r1) - Math.max(l0, r0);
+    if (overlap >= Math.min(l1 - l0, r1 - r0) * 0.5) return { gutter, at };
   }
   return null;
 }
@@ -254,20 +293,35 @@ export function layoutText(pages: PageText[]): string {
     const keys = new Set(lines.filter((l) => inMargin(l, page)).map((l) => furnitureKey(l.text)));
     for (const key of keys) recurring.set(key, (recurring.get(key) ?? 0) + 1);
   }
+  const bodySize = median(pageLines.flatMap(({ lines }) => lines.map((l) => l.size))) || 10;
+  // What a browser or word processor prints in the margin stands apart from the text even on a
+  // page of its own: a print mark in a smaller font, or at the page's very edge.
+  const isPrinted = (line: Line, page: PageText) =>
+    PRINT_MARK.test(line.text) &&
+    (line.size < bodySize * 0.9 ||
+      line.y > page.height * (1 - EDGE_SHARE) ||
+      line.y < page.height * EDGE_SHARE);
   const isFurniture = (line: Line, page: PageText) =>
     inMargin(line, page) &&
-    (PAGE_NUMBER.test(line.text) || (recurring.get(furnitureKey(line.text)) ?? 0) >= 2);
+    (PAGE_NUMBER.test(line.text) ||
+      (recurring.get(furnitureKey(line.text)) ?? 0) >= 2 ||
+      isPrinted(line, page));
 
-  const bodySize = median(pageLines.flatMap(({ lines }) => lines.map((l) => l.size))) || 10;
   const isHeading = (line: Line) => line.size > bodySize * 1.15;
   /** A paragraph, and whether its last line ran to the right edge (so it may go on). */
   const paragraphs: Array<{ text: string; heading: boolean; full: boolean }> = [];
+  const vocabulary = vocabularyOf(
+    pageLines.flatMap(({ page, lines }) =>
+      lines.filter((line) => !isFurniture(line, page)).map((line) => line.text),
+    ),
+  );
   /** The line read last, on this page or the one before, and the right edge of its column. */
   let last: { line: Line; right: number } | null = null;
   for (const { page, lines } of pageLines) {
     const body = lines.filter((line) => !isFurniture(line, page));
     const blockRight = new Map<number, number>();
     for (const l of body) blockRight.set(l.block, Math.max(blockRight.get(l.block) ?? 0, l.right));
+    const pitch = linePitch(body);
     let prev: Line | null = null;
     let left = 0;
     for (const line of body) {
@@ -290,14 +344,16 @@ export function layoutText(pages: PageText[]): string {
           continues = true;
         } else {
           const sameSize = Math.abs(prev.size - line.size) <= prev.size * 0.15;
-          const below = prev.y > line.y && prev.y - line.y <= prev.size * 1.9;
+          // A gap wider than the page's line spacing (a paragraph's margin) ends a paragraph.
+          const drop = prev.y - line.y;
+          const below = drop > 0 && drop <= Math.min(prev.size * 1.9, pitch * 1.3);
           const topOfNext = nextColumn(prev, line);
           const indented = !topOfNext && line.left > left + line.size * 0.8;
           continues = sameSize && (below || topOfNext) && !indented;
         }
       }
       if (current && continues) {
-        current.text = joinLines(current.text, line.text);
+        current.text = joinLines(current.text, line.text, vocabulary);
         left = prev === null || nextColumn(prev, line) ? line.left : Math.min(left, line.left);
       } else {
         paragraphs.push({ text: line.text, heading: isHeading(line), full: true });
@@ -310,16 +366,87 @@ export function layoutText(pages: PageText[]): string {
   return paragraphs.map((p) => p.text).join('\n\n');
 }
 
+/**
+ * The distance between the baselines of consecutive lines of a page's text (the median over
+ * lines of one block, about one size apart); infinite when the page gives no such pair.
+ */
+function linePitch(lines: Line[]): number {
+  const drops: number[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const [a, b] = [lines[i - 1], lines[i]];
+    if (!a || !b || a.block !== b.block || Math.abs(a.size - b.size) > a.size * 0.15) continue;
+    const drop = a.y - b.y;
+    if (drop > a.size * 0.8 && drop <= a.size * 1.9) drops.push(drop);
+  }
+  return drops.length === 0 ? Number.POSITIVE_INFINITY : median(drops);
+}
+
 /** Whether `line` opens the next column: above where `prev` ended, and to its right. */
 function nextColumn(prev: Line, line: Line): boolean {
   return line.y > prev.y && line.left > prev.right - prev.size;
 }
 
-/** Joins two lines of a paragraph: a hyphen at a line end rejoins its word, CJK takes no space. */
-function joinLines(a: string, b: string): string {
+/** Words of a document as written inside its lines, lower-cased, to rejoin words split at a line end. */
+interface Vocabulary {
+  /** Words, and the parts of hyphenated compounds ("off-peak": "off", "peak"). */
+  words: Set<string>;
+  /** Hyphenated compounds ("off-peak"). */
+  compounds: Set<string>;
+}
+
+const WORD = /[\p{L}\p{N}]+(?:[-\u2010][\p{L}\p{N}]+)*/gu;
+
+/** The words of lines, leaving out a word cut by a hyphen at a line's end (it is a fragment). */
+function vocabularyOf(lines: string[]): Vocabulary {
+  const words = new Set<string>();
+  const compounds = new Set<string>();
+  for (const line of lines) {
+    const tokens = line.match(WORD) ?? [];
+    if (HYPHEN_END.test(line)) tokens.pop();
+    for (const token of tokens) {
+      const word = token.toLowerCase().replace(/\u2010/g, '-');
+      if (word.includes('-')) compounds.add(word);
+      for (const part of word.split('-')) words.add(part);
+    }
+  }
+  return { words, compounds };
+}
+
+/** A word cut by a hyphen (or a soft hyphen) at a line's end: the part before it, the hyphen. */
+const HYPHEN_END = /([\p{L}\p{N}]+)([-\u2010\u00ad])$/u;
+
+/**
+ * Whether the hyphen between `before` (at a line's end) and `after` (opening the next line)
+ * belongs to the text (a compound, "off-peak") rather than to the line break ("main-tenance").
+ * The document decides first: a compound written whole on one line elsewhere keeps its hyphen,
+ * a word written without it elsewhere loses it. Then a hyphen is kept when the part after it is
+ * capitalised or a number ("Anglo-French", "COVID-19"), the part before holds a number or is in
+ * capitals ("B-grade", "UN-led"): a word processor never breaks a word there, or the part before is a word of its own elsewhere in the document
+ * ("off" in "off-peak"). Only a word split where the document knows no word is joined again.
+ */
+function keepsHyphen(before: string, after: string, vocabulary: Vocabulary): boolean {
+  const [b, a] = [before.toLowerCase(), after.toLowerCase()];
+  if (vocabulary.compounds.has(`${b}-${a}`)) return true;
+  if (vocabulary.words.has(b + a)) return false;
+  if (/^[\p{Lu}\p{N}]/u.test(after) || /\p{N}/u.test(before)) return true;
+  if (/^\p{Lu}+$/u.test(before)) return true;
+  return vocabulary.words.has(b);
+}
+
+/**
+ * Joins two lines of a paragraph: a hyphen at a line end stays or rejoins its word as
+ * {@link keepsHyphen} decides (a soft hyphen always rejoins it), CJK takes no space.
+ */
+function joinLines(a: string, b: string, vocabulary: Vocabulary): string {
+  const cut = HYPHEN_END.exec(a);
+  const next = /^[\p{L}\p{N}]+/u.exec(b);
+  if (cut && next) {
+    const [, before = '', hyphen] = cut;
+    const soft = hyphen === '\u00ad' || !keepsHyphen(before, next[0], vocabulary);
+    return soft ? a.slice(0, -1) + b : a + b;
+  }
   const last = a[a.length - 1];
   const first = b[0];
-  if (/[a-z]-$/i.test(a.slice(-2)) && first && /[a-z]/.test(first)) return a.slice(0, -1) + b;
   if (isWide(last) && isWide(first)) return a + b;
   return `${a} ${b}`;
 }

@@ -82,6 +82,7 @@ describe('PDF, Word, legacy encodings, web pages and Markdown through the pipeli
   it.each([
     ['report-en.pdf', 'Quarterly Operations Update', 'By Maria Santos'],
     ['two-column.pdf', 'Riverside Library Renovation', null],
+    ['two-column-chromium.pdf', 'Regional Transport Annual Review', null],
     ['notice-zh.pdf', '关于做好春季防汛工作的通知', '本报讯（记者 李明）'],
     ['notice-zh-cmap.pdf', '关于加强城市绿化管理的通知', '本报讯（记者 王芳）'],
     ['memo.docx', 'Product Roadmap Review', 'By Priya Natarajan'],

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DocumentError } from '../../shared/errors';
 import { type OcrStep, readableText, readDocument } from '../../shared/read';
+import { layoutText, type PageText } from '../../shared/read/pdf-layout';
 import { sniff } from '../../shared/read/sniff';
 import { ROOT } from '../support/fixtures';
 
@@ -53,6 +54,32 @@ describe('readDocument', () => {
         /^During the closure a mobile library .* until the building is ready again\.$/,
       ),
     ]);
+  });
+
+  it('reads columns printed by Chromium one after the other when their baselines drift apart', async () => {
+    const pdf = await read('two-column-chromium.pdf');
+    expect(paragraphs(pdf.text)).toEqual([
+      'Regional Transport Annual Review',
+      expect.stringMatching(
+        /^The regional transport authority will approve the revised capital budget before the October board meeting\. .* longer evening service\.$/,
+      ),
+      'Fares',
+      expect.stringMatching(
+        /^Off-peak fares .* in the midday off-peak periods rose .* councils\.$/,
+      ),
+      expect.stringMatching(
+        /^Maintenance costs .* department must replace forty diesel buses .* overnight\.$/,
+      ),
+      expect.stringMatching(/^Passenger surveys .* morning peak\.$/),
+      expect.stringMatching(/^The board thanked .* at short notice\.$/),
+    ]);
+  });
+
+  it('leaves out the print header and footer of a one-page browser print', async () => {
+    const pdf = await read('two-column-chromium.pdf');
+    expect(pdf.text).not.toMatch(/11\/22\/26|8:06 AM|file:|annual-review\.html|1\/1/);
+    expect(pdf.text.indexOf('Regional Transport Annual Review')).toBe(0);
+    expect(pdf.text.lastIndexOf('Regional Transport Annual Review')).toBe(0);
   });
 
   it('reads Chinese in an embedded font subset, with its header and page numbers left out', async () => {
@@ -161,6 +188,72 @@ describe('readDocument', () => {
       kept: false,
       text: 'Notes from the café meeting on Tuesday.\r\nThe committee will publish the final budget by March 31.\r\n',
     });
+  });
+});
+
+/** A line of text as a PDF places it: about half its size a character, or `width` points wide. */
+const line = (text: string, y: number, size = 11, x = 72, width = text.length * size * 0.5) => ({
+  text,
+  x,
+  y,
+  width,
+  size,
+});
+
+describe('layoutText', () => {
+  it('keeps a hyphen at a line end that the text has, and drops one that only breaks a word', () => {
+    const page = (lines: string[]): PageText => ({
+      width: 612,
+      height: 792,
+      runs: [
+        // Justified: every line but the last runs to the right edge.
+        ...lines.map((text, i) =>
+          line(text, 700 - i * 13, 11, 72, i < lines.length - 1 ? 300 : 200),
+        ),
+        line(
+          'The well-known off-ramp and maintenance rules apply to off and on days alike.',
+          500,
+          11,
+          72,
+          300,
+        ),
+      ],
+    });
+    const text = layoutText([
+      page([
+        'Fares for the off-',
+        'peak hours, the mid-',
+        'week trains and the well-',
+        'known mainte-',
+        'nance of COVID-',
+        '19 wards, with B-',
+        'grade parts and a kilo-',
+        'metre of rail, are reviewed here and now by the board.',
+      ]),
+    ]);
+    expect(text.split('\n\n')[0]).toBe(
+      'Fares for the off-peak hours, the midweek trains and the well-known maintenance of COVID-19 wards, with B-grade parts and a kilometre of rail, are reviewed here and now by the board.',
+    );
+  });
+
+  it('leaves out a date, an address and a page counter printed small at the edge of a single page', () => {
+    const text = layoutText([
+      {
+        width: 612,
+        height: 792,
+        runs: [
+          line('3/14/25, 10:21 PM', 780, 6, 20),
+          line('Annual Review', 780, 6, 280),
+          line('Annual Review', 700, 20),
+          line('The board met on 3/14/25 to approve the plan for the year ahead.', 660),
+          line('https://example.org/review', 12, 6, 20),
+          line('1/1', 12, 6, 570),
+        ],
+      },
+    ]);
+    expect(text).toBe(
+      'Annual Review\n\nThe board met on 3/14/25 to approve the plan for the year ahead.',
+    );
   });
 });
 
