@@ -154,6 +154,24 @@ describe('extractive engine', () => {
     }
   });
 
+  it('never ends a short post summary on a reporting verb, nor joins clauses of two sentences into one', async () => {
+    const posts = [
+      '国家统计局今天发布数据，5月份全国居民消费价格同比上涨2.1%。国家统计局城市司高级统计师表示，食品价格涨幅回落是主要原因。',
+      '记者昨日从市教育局获悉，今年秋季全市将新增公办学位1.2万个。市教育局负责人指出，新增学位主要集中在人口导入较快的城区，新建学校均按标准化要求建设。',
+      '连接南北两岸的滨江隧道今天上午正式通车，隧道全长4.6公里，双向六车道。隧道通车初期实行免费通行，收费标准将另行公布。',
+    ];
+    for (const post of posts) {
+      const { summary } = await engine.digest(prepare(post));
+      const sentences = post.split(/(?<=。)/u);
+      for (const said of summary.split(/(?<=[。…])/u).filter((x) => x !== '')) {
+        expect(said).not.toMatch(/(?:表示|指出|认为|称|说)[。…]$/u);
+        // Every sentence of the summary is made of clauses of one sentence of the post.
+        const clauses = said.replace(/[。…]$/u, '').split(/[，,]/u);
+        expect(sentences.some((s) => clauses.every((c) => s.includes(c)))).toBe(true);
+      }
+    }
+  });
+
   it('passes over a background opener (…以来, 近年来) and a source (记者…获悉) for the clause that tells the news', async () => {
     const post =
       '近年来，以细颗粒物为主的空气污染问题频频影响市民出行。记者从今天市人大常委会审议现场获悉，重污染天气预警和应急处置将通过地方立法予以明确。';
