@@ -211,14 +211,16 @@ describe('openai engine at the HTTP boundary', () => {
     const slow: Responder = (request, n) =>
       n === 1 ? { delayMs: 2000, reply: followSchema(request, n) } : followSchema(request, n);
     llm.respondWith(slow);
+    // A second for the answers that are not slow: well above the event-loop lag of a busy machine
+    // (the test server shares this process), well below the slow answer's 2 s.
     const digest = digestOf(
-      (await drop(SHORT, { OPENAI_TIMEOUT_MS: '300', OPENAI_MAX_RETRIES: '1' })).outcome,
+      (await drop(SHORT, { OPENAI_TIMEOUT_MS: '1000', OPENAI_MAX_RETRIES: '1' })).outcome,
     );
     expect(llm.requests).toHaveLength(2);
     expect(digest.articles[0]?.tasks).toHaveLength(3);
     llm.respondWith((request, n) => ({ delayMs: 2000, reply: followSchema(request, n) }));
     const { failedMessages } = await drop(SHORT, {
-      OPENAI_TIMEOUT_MS: '300',
+      OPENAI_TIMEOUT_MS: '1000',
       OPENAI_MAX_RETRIES: '0',
     });
     expect(failedMessages).toBe(1);

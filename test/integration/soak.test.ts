@@ -19,6 +19,13 @@ import {
 const UNIQUE = 240;
 const COPIES = 30;
 const REDELIVERED = 25;
+/**
+ * The client's request timeout. The test server and the client share one process, so on a busy
+ * machine the event loop can lag: a timeout near the server's answer time aborts requests whose
+ * answer was already written and billed, which no client can put on record. A second is far above
+ * any lag seen here, and the injected slow answer waits longer still.
+ */
+const TIMEOUT_MS = 1000;
 
 function article(i: number): string {
   return `第${i}号通知\n\n会议要求，一是抓好第${i}批项目建设。二是落实第${i}号文件任务。三是做好第${i}季度安全保障。`;
@@ -37,7 +44,7 @@ function faultsFor(text: string): number {
 const FAULTS: Reply[] = [
   { status: 429, headers: { 'retry-after-ms': '5' } },
   { status: 500, headers: { 'retry-after-ms': '5' } },
-  { delayMs: 400, reply: { status: 200 } as Reply },
+  { delayMs: TIMEOUT_MS + 300, reply: { status: 200 } as Reply },
   { raw: '{"summary": "截断' },
 ];
 
@@ -71,7 +78,7 @@ describe('fault soak', () => {
     const config = parseConfig({
       OPENAI_API_KEY: 'sk-soak',
       OPENAI_BASE_URL: llm.baseURL,
-      OPENAI_TIMEOUT_MS: '200',
+      OPENAI_TIMEOUT_MS: String(TIMEOUT_MS),
       OPENAI_MAX_RETRIES: '2',
       MAX_OBJECT_BYTES: '20000',
     });
