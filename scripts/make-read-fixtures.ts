@@ -1,9 +1,9 @@
 /**
  * Writes the fixtures of the readers (`test/fixtures/read/`): PDFs (English, Chinese with an
  * embedded font, Chinese with a predefined CJK encoding, two columns, two columns printed by
- * Chromium, a scan), a Word document, a Windows-1252 text, a news page and a Markdown file. The
- * output is the same on every run (fixed dates, seeded names), but for the time Chromium stamps
- * in its PDF, so the committed files are what this script makes.
+ * Chromium, a scan), a Word document, a Windows-1252 text, news pages and a Markdown file. The
+ * output is the same on every run (fixed dates, seeded names), so the committed files are what
+ * this script makes.
  *
  *   npx tsx scripts/make-read-fixtures.ts [--font /path/to/cjk.ttf] [--chromium /path/to/chromium]
  *
@@ -173,8 +173,7 @@ async function twoColumnPdf() {
  * A one-page review printed to PDF by Chromium, as a browser's "Print to PDF" makes it: its text
  * in two CSS columns whose baselines drift apart after a heading, a compound ("off-peak") broken
  * at a line's end, and the browser's print header (date, time, title) and footer (the page's
- * address, "1/1") in a small font at the page's edges. Chromium stamps the file with the time
- * it was printed, so only this fixture's bytes change from one run to the next.
+ * address, "1/1") in a small font at the page's edges. Its bytes depend on the Chromium used.
  */
 async function chromiumTwoColumnPdf() {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -209,7 +208,12 @@ async function chromiumTwoColumnPdf() {
       headerTemplate: `<div style="${small}"><span>11/22/26, 8:06 AM</span><span class="title"></span><span></span></div>`,
       footerTemplate: `<div style="${small}"><span>file:///home/ana/Downloads/annual-review.html</span><span><span class="pageNumber"></span>/<span class="totalPages"></span></span></div>`,
     });
-    write('two-column-chromium.pdf', pdf);
+    // Chromium stamps the time it printed; a fixed one (as long, so no offset moves) keeps the
+    // file the same from run to run.
+    const stamped = Buffer.from(pdf)
+      .toString('latin1')
+      .replace(/\(D:\d{14}/g, '(D:20250101000000');
+    write('two-column-chromium.pdf', Buffer.from(stamped, 'latin1'));
   } finally {
     await browser.close();
   }
@@ -543,6 +547,62 @@ ${paragraphs.map((p) => `    <p>${p}</p>`).join('\n')}
   );
 }
 
+/**
+ * Two pages whose <title> is not the article's: a section and the site's name ("City News |
+ * Metro Herald") over an English story, and a Chinese page titled "标题_栏目_网站".
+ */
+function titledPages() {
+  write(
+    'news-page-section.html',
+    `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>City News | Metro Herald</title>
+<meta property="og:site_name" content="Metro Herald">
+</head>
+<body>
+<header><a class="logo" href="/">Metro Herald</a></header>
+<main>
+  <article>
+    <h1>Council approves new flood defences for the river district</h1>
+    <p>The city council approved a plan on Tuesday to build new flood defences along the river, after three floods in five years damaged hundreds of homes in the low-lying district.</p>
+    <p>The works will start in the spring and take two years. The engineering department will publish the detailed design by the end of March, and residents can comment on it for six weeks.</p>
+    <p>Funding comes from the regional resilience fund and from the city's own budget, which the finance committee adjusted last month to make room for the project.</p>
+  </article>
+</main>
+<footer>© Metro Herald</footer>
+</body>
+</html>
+`,
+  );
+  write(
+    'news-page-zh.html',
+    `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>市水务局部署防汛工作_新闻中心_某某网</title>
+</head>
+<body>
+<div class="top"><a href="/">首页</a> <a href="/news/">新闻中心</a> <a href="/gov/">政务公开</a></div>
+<div class="position">当前位置：首页 &gt; 新闻中心</div>
+<div class="article">
+  <h1>市水务局部署防汛工作</h1>
+  <div class="info">来源：某某网　发布时间：2025-04-18</div>
+  <div class="content">
+    <p>本报讯（记者 张华）市水务局昨天召开全市防汛工作会议，部署今年汛期各项准备工作。会议要求各区水务部门在五月底前完成河道清淤和泵站检修，确保汛期排水畅通。</p>
+    <p>会议指出，今年汛期降雨可能偏多，各单位要提前做好物资储备，落实值班值守制度。市水务局将在六月上旬组织一次防汛应急演练，检验各区的应急响应能力。</p>
+    <p>各区水务部门负责人参加了会议，并就辖区内的防汛重点工作作了交流发言。</p>
+  </div>
+</div>
+<div class="footer">版权所有 某某网</div>
+</body>
+</html>
+`,
+  );
+}
+
 function markdown() {
   write(
     'retrospective.md',
@@ -588,4 +648,5 @@ scannedPdf();
 docx();
 cp1252();
 newsPage();
+titledPages();
 markdown();

@@ -86,9 +86,12 @@ export function readHtml(page: string): ReadFrom {
     return whole;
   }
   let article: { title?: string | null; byline?: string | null; content?: string | null } | null;
+  let sources: TitleSources;
   try {
     const { document } = parseHTML(page);
     if (!withinBounds(document.documentElement)) return whole;
+    // Read before Readability, which takes headings out of the document it is given.
+    sources = titleSources(document);
     article = new Readability(document as unknown as Document, {
       maxElemsToParse: MAX_READER_ELEMENTS,
     }).parse();
@@ -119,11 +122,8 @@ export function readHtml(page: string): ReadFrom {
 
   const firstAt = compact.index(ranges[0]?.from ?? 0);
   const head: Array<{ from: number; to: number }> = [];
-  const title = titleRange(compact, article.title?.trim() ?? '', firstAt);
-  if (title) {
-    const opensContent = ranges[0] && title.from >= ranges[0].from;
-    if (!opensContent) head.push(title);
-  }
+  const title = titleRange(compact, articleTitle(sources, article.title ?? ''), firstAt);
+  if (title && !ranges.some((r) => r.from <= title.from && title.to <= r.to)) head.push(title);
   const byline = article.byline?.trim();
   if (byline) {
     const range = compact.find(byline, 0);
@@ -153,27 +153,91 @@ export function readHtml(page: string): ReadFrom {
   return { text: text.join(''), start: Int32Array.from(start), end: Int32Array.from(end) };
 }
 
-/** Separators between an article's title and the site's name in a page's <title>. */
-const TITLE_SEPARATOR = /\s+[|\-–—:·»]\s+/;
+/**
+ * Separators between the parts of a page's <title> ("Title | Section | Site", "标题_栏目_网站"):
+ * `|`, `_`, `·`, `»`, `::`, dashes, and `-` or `:` with a space on each side.
+ */
+const TITLE_SEPARATOR = /\s*(?:[|_·»–—]|::)\s*|\s+[-:]\s+/;
+
+/** What a page says its title is, and the site's name. */
+interface TitleSources {
+  /** The <title>. */
+  document: string;
+  /** og:title, or twitter:title. */
+  og: string;
+  /** og:site_name, or application-name. */
+  site: string;
+  /** Every <h1>, in document order. */
+  headings: string[];
+}
+
+const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
+const key = (text: string) => text.replace(/\s+/g, '').toLowerCase();
+
+function titleSources(document: ReturnType<typeof parseHTML>['document']): TitleSources {
+  const meta = (selector: string) =>
+    squash(document.querySelector(selector)?.getAttribute('content') ?? '');
+  return {
+    document: squash(document.querySelector('title')?.textContent ?? ''),
+    og: meta('meta[property="og:title"]') || meta('meta[name="twitter:title"]'),
+    site: meta('meta[property="og:site_name"]') || meta('meta[name="application-name"]'),
+    headings: Array.from(document.querySelectorAll('h1'), (h) => squash(h.textContent ?? '')),
+  };
+}
 
 /**
- * Where the article's title stands: as the page shows it nearest before the content (its <h1>),
- * whole or the part of it before or after a separator ("Title | Site"), else in the <title>.
- * Readability keeps the site's name in a short title, which the <h1> does not repeat.
+ * The article's own title, never the site's name nor the <title> and <h1> run together. The
+ * <h1> when the <title> holds it ("Title | Site"), is made of parts ("City News | Metro Herald",
+ * a section and the site), is missing, or the page has one <h1>; else the og:title, the <title>
+ * or Readability's title, split at its separators, as its longest part that is not the site's
+ * name (og:site_name; without one, the last part, where sites put their name).
  */
-function titleRange(compact: Compact, title: string, before: number) {
-  if (title === '') return null;
-  const parts = [title, ...title.split(TITLE_SEPARATOR)].filter((p) => p.trim().length >= 2);
-  let best: { from: number; to: number; end: number } | null = null;
-  for (const part of parts) {
-    const squeezed = part.replace(/\s+/g, '');
-    const k = compact.text.lastIndexOf(squeezed, before - squeezed.length);
-    const end = k + squeezed.length;
-    if (k >= 0 && before - end < 500 && (best === null || end > best.end)) {
-      best = { from: compact.at[k] ?? 0, to: (compact.at[end - 1] ?? 0) + 1, end };
+function articleTitle(sources: TitleSources, readability: string): string {
+  const parts = (title: string) => {
+    const all = title
+      .split(TITLE_SEPARATOR)
+      .map(squash)
+      .filter((p) => p.length >= 2);
+    const known = key(sources.site);
+    const kept =
+      known !== '' ? all.filter((p) => key(p) !== known) : all.length > 1 ? all.slice(0, -1) : all;
+    return kept.length > 0 ? kept : all;
+  };
+  const siteNames = new Set([key(sources.site), ...parts(sources.document).slice(1).map(key)]);
+  const headings = sources.headings.filter((h) => h.length >= 2 && !siteNames.has(key(h)));
+  const heading = headings[0];
+  if (heading !== undefined) {
+    const within = (title: string) => title !== '' && key(title).includes(key(heading));
+    const sectioned = sources.document.split(TITLE_SEPARATOR).length > 1;
+    if (
+      within(sources.document) ||
+      within(sources.og) ||
+      sectioned ||
+      sources.document === '' ||
+      headings.length === 1
+    ) {
+      return heading;
     }
   }
-  if (best) return { from: best.from, to: best.to };
+  for (const title of [sources.og, sources.document, squash(readability)]) {
+    const longest = parts(title).reduce((a, b) => (b.length > a.length ? b : a), '');
+    if (longest !== '') return longest;
+  }
+  return '';
+}
+
+/**
+ * Where the article's title stands: where the content opens with it, else as the page shows it
+ * nearest before the content (its <h1>), else anywhere (its <title>).
+ */
+function titleRange(compact: Compact, title: string, before: number) {
+  const squeezed = title.replace(/\s+/g, '');
+  if (squeezed.length < 2) return null;
+  if (compact.text.startsWith(squeezed, before)) return null;
+  const k = compact.text.lastIndexOf(squeezed, before - squeezed.length);
+  if (k >= 0 && before - (k + squeezed.length) < 500) {
+    return { from: compact.at[k] ?? 0, to: (compact.at[k + squeezed.length - 1] ?? 0) + 1 };
+  }
   return compact.find(title);
 }
 

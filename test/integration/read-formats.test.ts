@@ -165,6 +165,15 @@ describe('PDF, Word, legacy encodings, web pages and Markdown through the pipeli
     expectEvidenceIn(digest, page);
   });
 
+  it.each([
+    ['news-page-section.html', 'Council approves new flood defences for the river district'],
+    ['news-page-zh.html', '市水务局部署防汛工作'],
+  ])("titles %s after its <h1>, not the site's <title>", async (name, title) => {
+    const digest = digestOf(await drop(name));
+    expect(digest.articles.map((a) => a.title)).toEqual([title]);
+    expectEvidenceIn(digest, fixture(name).toString('utf8'));
+  });
+
   it('digests Markdown with titles from headings and no markup in what it writes', async () => {
     const markdown = fixture('retrospective.md').toString('utf8');
     const digest = digestOf(await drop('retrospective.md'));

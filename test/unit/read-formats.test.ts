@@ -287,6 +287,20 @@ describe('readableText', () => {
     );
   });
 
+  it.each([
+    ['news-page-section.html', 'Council approves new flood defences for the river district'],
+    ['news-page-zh.html', '市水务局部署防汛工作'],
+  ])(
+    "puts the article's <h1> first when the <title> of %s is a section and the site",
+    async (name, title) => {
+      const { text } = await readableText(fixture(name).toString('utf8'), 'html');
+      const lines = text.split('\n');
+      expect(lines[0]).toBe(title);
+      expect(lines.filter((line) => line.includes(title))).toEqual([title]);
+      expect(text).not.toMatch(/Metro Herald|City News|某某网|新闻中心/);
+    },
+  );
+
   it('reads Markdown without its markup, each character mapped into the file', async () => {
     const markdown = fixture('retrospective.md').toString('utf8');
     const { text, raw } = await readableText(markdown, 'markdown');
