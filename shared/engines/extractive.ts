@@ -803,6 +803,10 @@ function headsProse(c: Candidate, sentences: Sentence[]): boolean {
   );
 }
 
+/** A closing attribution to a spokesperson: ", a spokesperson said.", ", the ministry says.". */
+const ATTRIBUTED =
+  /,\s+(?:a|an|the|its|their)\s+(?:[\w'’-]+\s+){0,3}?(?:spokes(?:person|man|woman)|official|statement|ministry|department|council|company|agency)\s+(?:said|says|announced)\.?$/iu;
+
 /** How many sentences that commit someone become tasks at most, the first in reading order. */
 const MAX_COMMITMENTS = 20;
 
@@ -816,8 +820,11 @@ function commitments(sentences: Sentence[], near: (index: number) => number): Dr
   for (const s of sentences) {
     if (tasks.length >= MAX_COMMITMENTS) break;
     if (s.text.length < 8 || s.text.length > 400) continue;
-    if (/["“”]|\bsaid\b|\bsays\b|[?？]$/u.test(s.text)) continue;
-    for (const c of commitmentsIn(s.text)) {
+    // "X will publish the design by September, a spokesperson said.": the organisation's own
+    // plan as its spokesperson states it; any other reported speech is what someone thinks.
+    const text = s.text.replace(ATTRIBUTED, '.');
+    if (/["“”]|\bsaid\b|\bsays\b|[?？]$/u.test(text)) continue;
+    for (const c of commitmentsIn(text)) {
       const quote = cutAt(c.text.trim(), MAX_TASK_LENGTH).trim();
       if (measure(quote, isWide(quote) ? 'zh' : 'en') < 4) continue;
       tasks.push({

@@ -18,7 +18,7 @@ const SEASON = '(?:spring|summer|autumn|fall|winter)';
 /** A calendar date: "March", "March 31", "31 March 2026", "2026-03-31", "3/31". */
 const EN_DATE = `(?:${MONTH}(?:\\s+\\d{1,2}(?:st|nd|rd|th)?(?!\\d))?(?:,?\\s+\\d{4})?|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH}(?:,?\\s+\\d{4})?|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}\\/\\d{1,2}(?:\\/\\d{2,4})?)`;
 /** A time relative to now: "next Friday", "the end of the month", "Q3 2026", "tomorrow". */
-const EN_RELATIVE = `(?:(?:next|this|the coming|coming)\\s+(?:${WEEKDAY}|${PERIOD}|${SEASON})|${WEEKDAY}(?:,?\\s+${EN_DATE})?|tomorrow|tonight|today|(?:the\\s+)?end\\s+of\\s+(?:(?:the\\s+|this\\s+|next\\s+)?(?:(?:${SEASON}|first|second|third|fourth|financial|fiscal|school|academic|calendar)\\s+)?(?:${PERIOD}|${MONTH}(?:\\s+\\d{4})?)|Q[1-4](?:\\s+\\d{4})?)|(?:early|mid|late)[- ]${MONTH}|Q[1-4](?:\\s+\\d{4})?|\\d{4}(?!\\d))`;
+const EN_RELATIVE = `(?:(?:next|this|the coming|coming)\\s+(?:${WEEKDAY}|${PERIOD}|${SEASON})|(?:(?:early|late)\\s+)?${SEASON}(?:\\s+\\d{4})?(?![\\w-])|${WEEKDAY}(?:,?\\s+${EN_DATE})?|tomorrow|tonight|today|(?:the\\s+)?end\\s+of\\s+(?:(?:the\\s+|this\\s+|next\\s+)?(?:(?:${SEASON}|first|second|third|fourth|financial|fiscal|school|academic|calendar)\\s+)?(?:${PERIOD}|${MONTH}(?:\\s+\\d{4})?)|Q[1-4](?:\\s+\\d{4})?)|(?:early|mid|late)[- ]${MONTH}|Q[1-4](?:\\s+\\d{4})?|\\d{4}(?!\\d))`;
 /** An event a deadline can be set by: "the July board meeting", "next winter's launch". */
 const EN_EVENT = `(?!(?:we|you|they|he|she|it|i|anyone|someone)\\b)(?:the\\s+|next\\s+|this\\s+|our\\s+|their\\s+|its\\s+)?(?:[A-Za-z0-9'’-]+\\s+){0,4}?(?:meeting|conference|summit|vote|election|deadline|launch|release|holidays?|break|season|review|audit|inspection|hearing|session|opening|visit|event|recess|festival|fair|show|exams?|ceremony|kick-?off)s?`;
 
@@ -98,7 +98,7 @@ function englishDeadline(text: string): RegExpExecArray | null {
 
 /** What names an organisation or an office holder, longest first (so 委员会 wins over 委). */
 const ZH_AGENT_END =
-  '(?:委员会|委員會|领导小组|領導小組|工作组|工作組|办公室|辦公室|办公厅|辦公廳|中心|公司|政府|单位|單位|部门|部門|科长|科長|处长|處長|局长|局長|主任|经理|經理|主管|同志|小组|小組|学校|學校|医院|醫院|银行|銀行|协会|協會|总局|總局|总署|總署|党委|黨委|公所|局|部|委|办|辦|厅|廳|处|處|科|室|组|組|署|院|所|会|會|队|隊|站|社|团|團|行|长|長)';
+  '(?:委员会|委員會|领导小组|領導小組|工作组|工作組|办公室|辦公室|办公厅|辦公廳|中心|公司|政府|单位|單位|部门|部門|科长|科長|处长|處長|局长|局長|主任|经理|經理|主管|同志|小组|小組|学校|學校|医院|醫院|银行|銀行|协会|協會|总局|總局|总署|總署|党委|黨委|公所|局|部|委|办|辦|厅|廳|处|處|科|室|组|組|署|院|校|所|会|會|队|隊|站|社|团|團|行|长|長)';
 /** One organisation: a few characters ending like one ("市气象局", "工业和信息化部"). */
 /*
  * No separator of a list (、及与) may stand inside one name: each list then splits one way only,

@@ -190,6 +190,24 @@ describe('offline engine: owners and deadlines', () => {
     );
   });
 
+  it('reads a bare season after "before" as a deadline and 請各校 as a request to the schools', () => {
+    expect(findDeadline('The caretaker will drain the pond before winter.')).toBe('before winter');
+    expect(findOwner('請各校於9月30日前回傳報名表。')).toBe('各校');
+  });
+
+  it("takes an organisation's plan that its spokesperson states as a task with its owner", async () => {
+    const tasks = await tasksOf(
+      'Library to reopen\n\nThe library closed in March for repairs. The county library service will reopen the reading room by October, a spokesperson said. Other branches stay open.',
+    );
+    expect(tasks).toEqual([
+      {
+        task: 'The county library service will reopen the reading room by October',
+        owner: 'The county library service',
+        deadline: 'by October',
+      },
+    ]);
+  });
+
   it('makes no task of a past event reported in news', async () => {
     const tasks = await tasksOf(
       'Town approves skate park\n\nThe town council on Thursday approved a skate park that will open next to the library. The vote was 7 to 2.',
