@@ -86,7 +86,7 @@ export async function runCommand(
     return watch({ config, engine, outDir, port, queuePort, data: resolve(values.data), print });
   }
   // Every input is checked before anything starts, so a mistake costs nothing.
-  const files = await collectFiles(positionals.length > 0 ? positionals : [SAMPLES]);
+  const files = await collectFiles(positionals.length > 0 ? positionals : [SAMPLES], { outDir });
   if (files.length === 0) {
     print(`No files to digest in ${positionals.join(', ')}.`);
     return 1;

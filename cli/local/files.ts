@@ -12,19 +12,42 @@ export interface InputFile {
   name: string;
 }
 
+/** Whether `path` is `folder` or lies under it (both absolute). */
+function within(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+}
+
+/** `path` as the user would type it from the working folder. */
+function shown(path: string): string {
+  return relative(process.cwd(), path) || '.';
+}
+
 /**
  * The files to upload, and their names. A single folder's files are named by their path
  * relative to it; with several paths, a folder's files keep the folder's name in front
  * (`c1/report.txt`, `c2/report.txt`), and a file is named by its file name. Hidden files are
- * skipped.
- * @throws {UsageError} when a path does not exist, or when two files would get one name (and so
- *   one key): nothing has been uploaded then.
+ * skipped, and so are the output folder (`outDir`) and any folder another run wrote (one holding
+ * a {@link RUN_MANIFEST}) found inside an input folder: a run's results are not its inputs.
+ * @throws {UsageError} when a path does not exist, when it is the output folder or lies inside
+ *   it (each run clears it), or when two files would get one name (and so one key): nothing has
+ *   been uploaded then.
  */
-export async function collectFiles(paths: string[]): Promise<InputFile[]> {
+export async function collectFiles(
+  paths: string[],
+  options: { outDir?: string } = {},
+): Promise<InputFile[]> {
   const files: InputFile[] = [];
   const single = paths.length === 1;
+  const outDir = options.outDir === undefined ? undefined : resolve(options.outDir);
   for (const p of paths) {
     const full = resolve(p);
+    if (outDir !== undefined && within(full, outDir)) {
+      throw new UsageError(
+        full === outDir
+          ? `${p} is the output folder, which each run clears: pass another folder, or another --out DIR`
+          : `${p} is inside the output folder ${shown(outDir)}, which each run clears: move it out, or pass another --out DIR`,
+      );
+    }
     const info = await stat(full).catch((error: unknown) => {
       const code = (error as { code?: unknown }).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -35,13 +58,19 @@ export async function collectFiles(paths: string[]): Promise<InputFile[]> {
     if (info.isDirectory()) {
       const prefix = single ? '' : `${basename(full)}/`;
       const entries = await readdir(full, { recursive: true, withFileTypes: true });
+      // Output folders, wherever they are nested: this run's, and those earlier runs left.
+      const outputs = entries
+        .filter((e) => e.isFile() && e.name === RUN_MANIFEST)
+        .map((e) => e.parentPath);
+      if (outDir !== undefined) outputs.push(outDir);
       for (const e of entries) {
         if (!e.isFile() || e.name.startsWith('.')) continue;
         const path = join(e.parentPath, e.name);
+        if (outputs.some((folder) => within(path, folder))) continue;
         // Files inside hidden folders (.git, .cache) are not documents either.
-        const within = relative(full, path).split(sep);
-        if (within.some((part) => part.startsWith('.'))) continue;
-        files.push({ path, name: prefix + within.join('/') });
+        const parts = relative(full, path).split(sep);
+        if (parts.some((part) => part.startsWith('.'))) continue;
+        files.push({ path, name: prefix + parts.join('/') });
       }
     } else {
       files.push({ path: full, name: basename(full) });
@@ -52,7 +81,7 @@ export async function collectFiles(paths: string[]): Promise<InputFile[]> {
     const other = byName.get(file.name);
     if (other !== undefined && other !== file.path) {
       throw new UsageError(
-        `${relative(process.cwd(), other) || other} and ${relative(process.cwd(), file.path) || file.path} would both be uploaded as "${file.name}": rename one, or pass them from folders with different names`,
+        `${shown(other)} and ${shown(file.path)} would both be uploaded as "${file.name}": rename one, or pass them from folders with different names`,
       );
     }
     byName.set(file.name, file.path);

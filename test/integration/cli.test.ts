@@ -134,6 +134,22 @@ describe('article-digest run', () => {
     expect(page).not.toContain('incoming/first.txt');
   });
 
+  it('digests a folder run after run when the output folder is inside it', async () => {
+    // The reproduction: `cd docs && article-digest run .` twice; the second run took its own
+    // outputs for inputs, removed them, then crashed reading one of them.
+    const docs = join(dir, 'docs');
+    await mkdir(docs);
+    await writeFile(join(docs, 'cafe.txt'), '会议要求：一是抓好春耕生产。二是做好防汛准备。');
+    await writeFile(join(docs, 'notes.txt'), '会议要求：三是完善考核办法。');
+    for (let i = 0; i < 3; i++) {
+      const { code, stdout, stderr } = await cli(['run', '.'], docs);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(stdout).toMatch(/^Digesting 2 file/m);
+      expect(stdout).not.toContain('incoming/out/');
+      expect(existsSync(join(docs, 'out', 'digests', 'cafe.txt.json'))).toBe(true);
+    }
+  });
+
   it('prints no AWS SDK notice about Node versions', async () => {
     await writeFile(join(dir, 'a.txt'), '一是抓好春耕生产。');
     const { code, stderr } = await cli(['run', 'a.txt', '--out', 'out'], dir);

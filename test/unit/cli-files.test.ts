@@ -48,6 +48,48 @@ describe('collectFiles', () => {
     await expect(both).rejects.toThrow(/would both be uploaded as "report\.txt"/);
   });
 
+  it('leaves out the output folder when it sits inside an input folder, at any depth', async () => {
+    await put('docs/a.txt');
+    await put('docs/out/incoming/a.txt');
+    await put('docs/out/digests/a.txt.json');
+    await put('docs/sub/deeper/out/digests/b.txt.json');
+    await put('docs/sub/deeper/b.txt');
+    const top = await collectFiles([join(dir, 'docs')], { outDir: join(dir, 'docs', 'out') });
+    expect(top.map((f) => f.name)).toEqual([
+      'a.txt',
+      'sub/deeper/b.txt',
+      'sub/deeper/out/digests/b.txt.json',
+    ]);
+    const deep = await collectFiles([join(dir, 'docs')], {
+      outDir: join(dir, 'docs', 'sub', 'deeper', 'out'),
+    });
+    expect(deep.map((f) => f.name)).toEqual([
+      'a.txt',
+      'out/digests/a.txt.json',
+      'out/incoming/a.txt',
+      'sub/deeper/b.txt',
+    ]);
+  });
+
+  it('leaves out the folders other runs wrote, which hold a run manifest', async () => {
+    await put('docs/a.txt');
+    await put('docs/old-out/digests/a.txt.json');
+    await writeRunManifest(join(dir, 'docs', 'old-out'), ['digests/a.txt.json']);
+    const files = await collectFiles([join(dir, 'docs')], { outDir: join(dir, 'out') });
+    expect(files.map((f) => f.name)).toEqual(['a.txt']);
+  });
+
+  it('refuses an input that is the output folder or inside it', async () => {
+    await put('out/incoming/a.txt');
+    const outDir = join(dir, 'out');
+    await expect(collectFiles([outDir], { outDir })).rejects.toThrow(
+      /is the output folder, which each run clears: pass another folder, or another --out DIR/,
+    );
+    await expect(collectFiles([join(outDir, 'incoming', 'a.txt')], { outDir })).rejects.toThrow(
+      /is inside the output folder .*out, which each run clears: move it out, or pass another --out DIR/,
+    );
+  });
+
   it('names a missing path in a usage error', async () => {
     await expect(collectFiles([join(dir, 'nope')])).rejects.toThrow(
       new UsageError(`no such file or folder: ${join(dir, 'nope')}`),
