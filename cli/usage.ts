@@ -2,6 +2,9 @@
  * What the command line shares between commands: the error a user can fix (one line, exit 2) and
  * option parsing that turns `node:util` parseArgs' errors into such a line.
  */
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /**
@@ -91,4 +94,62 @@ export function hasErrorCode(error: unknown, code: string): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** `path` as the user would type it from the working folder. */
+export function shownPath(path: string): string {
+  return relative(process.cwd(), path) || '.';
+}
+
+/**
+ * Makes sure `dir` is a folder this process can write, creating it and its missing parents, so
+ * that a bad output location is told before any work is done rather than as a stack trace after.
+ * Folders are created one at a time: Node 20's recursive `mkdir` never settles for some paths
+ * it cannot create (under `/proc`).
+ * @param named the option as the user gave it, for the message (`--out out`).
+ * @throws {UsageError} when `dir` or a parent of it is a file, or it cannot be created or written.
+ */
+export async function prepareFolder(dir: string, named: string): Promise<void> {
+  const target = resolve(dir);
+  const fix = 'pass a folder you can write to (it is created if missing)';
+  const missing: string[] = [];
+  let at = target;
+  for (;;) {
+    const info = await stat(at).catch((error: unknown) => {
+      if (hasErrorCode(error, 'ENOENT') || hasErrorCode(error, 'ENOTDIR')) return null;
+      throw error;
+    });
+    if (info) {
+      if (!info.isDirectory()) {
+        throw new UsageError(`${named}: ${shownPath(at)} is a file, not a folder: ${fix}`);
+      }
+      break;
+    }
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing.reverse()) {
+    await mkdir(folder).catch((error: unknown) => {
+      if (hasErrorCode(error, 'EEXIST')) return;
+      throw new UsageError(
+        `${named}: cannot create ${shownPath(folder)} (${errorCode(error)}): ${fix}`,
+        { cause: error },
+      );
+    });
+  }
+  await access(target, constants.W_OK).catch((error: unknown) => {
+    throw new UsageError(
+      `${named}: cannot write to ${shownPath(target)} (${errorCode(error)}): ${fix}`,
+      {
+        cause: error,
+      },
+    );
+  });
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : String(error);
 }

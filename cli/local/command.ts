@@ -10,7 +10,7 @@ import { createEngine } from '../../shared/engines';
 import type { Engine } from '../../shared/engines/engine';
 import { silentLog } from '../../shared/log';
 import { writeFolderReview } from '../review/write';
-import { hasErrorCode, parseCommandLine, portOption, UsageError } from '../usage';
+import { hasErrorCode, parseCommandLine, portOption, prepareFolder, UsageError } from '../usage';
 import {
   clearPreviousRun,
   collectFiles,
@@ -82,6 +82,8 @@ export async function runCommand(
   const config = parseConfig(env);
   const outDir = resolve(values.out);
   if (values.watch) {
+    await prepareFolder(outDir, `--out ${values.out}`);
+    await prepareFolder(values.data, `--data ${values.data}`);
     const engine = await createEngine(config);
     return watch({ config, engine, outDir, port, queuePort, data: resolve(values.data), print });
   }
@@ -91,6 +93,7 @@ export async function runCommand(
     print(`No files to digest in ${positionals.join(', ')}.`);
     return 1;
   }
+  await prepareFolder(outDir, `--out ${values.out}`);
   const engine = await createEngine(config);
   return runOnce({ config, engine, files, outDir, print, output });
 }

@@ -2,7 +2,7 @@
 import { mkdir, readdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { UsageError } from '../usage';
+import { shownPath, UsageError } from '../usage';
 import type { LocalS3 } from './s3';
 import type { LocalSession } from './session';
 
@@ -15,11 +15,6 @@ export interface InputFile {
 /** Whether `path` is `folder` or lies under it (both absolute). */
 function within(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
-}
-
-/** `path` as the user would type it from the working folder. */
-function shown(path: string): string {
-  return relative(process.cwd(), path) || '.';
 }
 
 /**
@@ -45,7 +40,7 @@ export async function collectFiles(
       throw new UsageError(
         full === outDir
           ? `${p} is the output folder, which each run clears: pass another folder, or another --out DIR`
-          : `${p} is inside the output folder ${shown(outDir)}, which each run clears: move it out, or pass another --out DIR`,
+          : `${p} is inside the output folder ${shownPath(outDir)}, which each run clears: move it out, or pass another --out DIR`,
       );
     }
     const info = await stat(full).catch((error: unknown) => {
@@ -81,7 +76,7 @@ export async function collectFiles(
     const other = byName.get(file.name);
     if (other !== undefined && other !== file.path) {
       throw new UsageError(
-        `${shown(other)} and ${shown(file.path)} would both be uploaded as "${file.name}": rename one, or pass them from folders with different names`,
+        `${shownPath(other)} and ${shownPath(file.path)} would both be uploaded as "${file.name}": rename one, or pass them from folders with different names`,
       );
     }
     byName.set(file.name, file.path);

@@ -160,7 +160,18 @@ describe('article-digest run', () => {
   it('answers each user mistake with one line naming the fix and exit code 2', async () => {
     await mkdir(join(dir, 'c1'));
     await writeFile(join(dir, 'c1', 'a.txt'), '一是抓好春耕生产。');
+    await writeFile(join(dir, 'afile'), 'not a folder');
     const cases: Array<[string[], RegExp]> = [
+      // Told before any work: these once digested first, then ended in an ENOTDIR stack trace.
+      [
+        ['run', 'c1', '--out', 'afile'],
+        /^article-digest run: --out afile: afile is a file, not a folder: pass a folder you can write to \(it is created if missing\)$/,
+      ],
+      [
+        ['run', 'c1', '--out', 'afile/sub'],
+        /^article-digest run: --out afile\/sub: afile is a file/,
+      ],
+      [['run', '--watch', '--data', 'afile'], /^article-digest run: --data afile: afile is a file/],
       [['run', 'missing.txt'], /^article-digest run: no such file or folder: missing\.txt$/],
       [
         ['run', '--bogus'],
