@@ -41,7 +41,7 @@ Options:
   -h, --help        this help
 
 Exit codes: 0 every document digested (or unchanged); 1 a document ended in an error record;
-2 a usage or configuration mistake (the message says what to change).
+2 a usage or configuration mistake, nothing to digest included (the message says what to change).
 The engine is the one the environment configures (DIGEST_ENGINE, OPENAI_API_KEY, OPENAI_MODEL...).`;
 
 const SAMPLES = resolve(import.meta.dirname, '..', '..', 'samples');
@@ -89,9 +89,11 @@ export async function runCommand(
   }
   // Every input is checked before anything starts, so a mistake costs nothing.
   const files = await collectFiles(positionals.length > 0 ? positionals : [SAMPLES], { outDir });
+  // Nothing to do is a mistake in the command (the wrong folder), not a document's error.
   if (files.length === 0) {
-    print(`No files to digest in ${positionals.join(', ')}.`);
-    return 1;
+    throw new UsageError(
+      `no files to digest in ${positionals.join(', ')} (hidden files and output folders are skipped): pass files, or folders that hold some`,
+    );
   }
   await prepareFolder(outDir, `--out ${values.out}`);
   const engine = await createEngine(config);

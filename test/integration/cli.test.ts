@@ -161,6 +161,8 @@ describe('article-digest run', () => {
     await mkdir(join(dir, 'c1'));
     await writeFile(join(dir, 'c1', 'a.txt'), '一是抓好春耕生产。');
     await writeFile(join(dir, 'afile'), 'not a folder');
+    await mkdir(join(dir, 'empty', '.git'), { recursive: true });
+    await writeFile(join(dir, 'empty', '.git', 'config'), '[core]');
     const cases: Array<[string[], RegExp]> = [
       // Told before any work: these once digested first, then ended in an ENOTDIR stack trace.
       [
@@ -170,6 +172,11 @@ describe('article-digest run', () => {
       [
         ['run', 'c1', '--out', 'afile/sub'],
         /^article-digest run: --out afile\/sub: afile is a file/,
+      ],
+      // Nothing to digest was exit code 1, the code of a document that ended in an error record.
+      [
+        ['run', 'empty'],
+        /^article-digest run: no files to digest in empty \(hidden files and output folders are skipped\): pass files, or folders that hold some$/,
       ],
       [['run', '--watch', '--data', 'afile'], /^article-digest run: --data afile: afile is a file/],
       [['run', 'missing.txt'], /^article-digest run: no such file or folder: missing\.txt$/],
