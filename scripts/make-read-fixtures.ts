@@ -603,6 +603,31 @@ function titledPages() {
   );
 }
 
+/**
+ * Meeting notes in Markdown as people write them: Setext headings (a title over `===`, a
+ * section over `---`) with text right under them, and a lone numbered item right after a
+ * bulleted list.
+ */
+function meetingNotes() {
+  write(
+    'weekly-sync.md',
+    `Weekly sync
+===========
+Attendees: Ana, Ben, Tom
+
+Decisions
+---------
+The team went through the plans for the spring workshop and the budget.
+
+- The venue for the spring workshop is booked.
+- The budget stays as agreed in January.
+1. Tom will schedule the review meeting with the auditors by Friday.
+
+Ana must send the revised minutes to the board before Monday.
+`,
+  );
+}
+
 function markdown() {
   write(
     'retrospective.md',
@@ -650,3 +675,4 @@ cp1252();
 newsPage();
 titledPages();
 markdown();
+meetingNotes();

@@ -23,8 +23,11 @@ const PUNCTUATION = /[!-/:-@[-`{-~]/;
 
 /**
  * Reads a Markdown file's text: one line per heading, paragraph (its lines joined), list item,
- * table row and quoted paragraph. List markers are kept (`-`, `*`, `1.`; `+` read as `•`): the
- * offline engine finds tasks in lists by them and leaves them out of what it writes.
+ * table row and quoted paragraph. The numbers of an enumeration (two items or more, numbered
+ * from one up) are kept: the offline engine reads its items by them and leaves them out of what
+ * it writes. Every other list marker (bullets, a lone "1.", numbers that do not count up) is read
+ * as the indent a rendered list shows, two spaces over the marker, so that it never reaches a
+ * title, summary or task and the item still starts a paragraph of its own.
  */
 export function markdownToText(markdown: string): ReadFrom {
   const out: number[] = [];
@@ -128,6 +131,7 @@ export function markdownToText(markdown: string): ReadFrom {
   }
   lines.push({ start: lineStart, end: markdown.length });
 
+  const enumerated = enumerations(markdown, lines);
   let fence: string | null = null;
   let comment = false;
   let index = 0;
@@ -167,12 +171,14 @@ export function markdownToText(markdown: string): ReadFrom {
       comment = true;
       continue;
     }
-    if (REFERENCE.test(text) || TABLE_RULE.test(text)) continue;
+    // Before the table rule, which `---` also matches: under a paragraph's line it is a Setext
+    // heading's underline, and what follows is no longer that paragraph.
     if (SETEXT_OR_RULE.test(text)) {
       // Under a paragraph line, === or --- makes it a heading; alone, a rule. Either way: a break.
       breakLine(start);
       continue;
     }
+    if (REFERENCE.test(text) || TABLE_RULE.test(text)) continue;
     for (let q = QUOTE.exec(text); q !== null; q = QUOTE.exec(text)) {
       start += q[0].length;
       text = markdown.slice(start, end);
@@ -190,11 +196,14 @@ export function markdownToText(markdown: string): ReadFrom {
       breakLine(start);
       const markerAt = start + (item[1]?.length ?? 0);
       const marker = item[2] ?? '-';
-      if (marker === '+') emitUnit(0x2022, markerAt, markerAt + 1);
-      else
+      if (enumerated.has(index)) {
         for (let j = 0; j < marker.length; j++)
           emitUnit(markdown.charCodeAt(markerAt + j), markerAt + j, markerAt + j + 1);
-      emitUnit(0x20, markerAt + marker.length, markerAt + marker.length + 1);
+        emitUnit(0x20, markerAt + marker.length, markerAt + marker.length + 1);
+      } else {
+        emitUnit(0x20, markerAt, markerAt + marker.length);
+        emitUnit(0x20, markerAt + marker.length, markerAt + marker.length + 1);
+      }
       inline(start + item[0].length, end);
       open = true;
       continue;
@@ -228,4 +237,44 @@ export function markdownToText(markdown: string): ReadFrom {
     start: Int32Array.from(starts),
     end: Int32Array.from(ends),
   };
+}
+
+/**
+ * The lines (by index) of ordered list items that make an enumeration: two or more at one
+ * indent, numbered 1, 2, 3… with nothing but blank lines, their own text and deeper items
+ * between them. A heading, a bullet or an item further out ends one.
+ */
+function enumerations(markdown: string, lines: Array<{ start: number; end: number }>): Set<number> {
+  const kept = new Set<number>();
+  let run: { indent: number; last: number; members: number[] } | null = null;
+  const close = () => {
+    if (run && run.members.length >= 2) for (const i of run.members) kept.add(i);
+    run = null;
+  };
+  lines.forEach(({ start, end }, i) => {
+    const text = markdown.slice(start, end);
+    const item = LIST_ITEM.exec(text);
+    if (item) {
+      const indent = (item[1] ?? '').replace(/\t/g, '    ').length;
+      const number = /^\d+/.exec(item[2] ?? '')?.[0];
+      const current = run as { indent: number; last: number; members: number[] } | null;
+      if (current && indent > current.indent) return;
+      if (number === undefined) {
+        close();
+        return;
+      }
+      const n = Number(number);
+      if (current && indent === current.indent && n === current.last + 1) {
+        current.last = n;
+        current.members.push(i);
+        return;
+      }
+      close();
+      if (n === 1) run = { indent, last: 1, members: [i] };
+      return;
+    }
+    if (ATX.test(text) || SETEXT_OR_RULE.test(text) || FENCE.test(text)) close();
+  });
+  close();
+  return kept;
 }

@@ -43,6 +43,12 @@ const LEADING_TAG = /^【[^【】]{1,12}】\s*/u;
 /** An author line with the author's offices: "区委常委、纪委书记，…副总指挥 仲伟富". */
 const AUTHOR_LINE = /^[\p{Script=Han}、，,（）()“”\s]{4,80}\s[\p{Script=Han}]{2,4}$/u;
 
+/**
+ * A labelled field under a title ("Attendees: Ana, Ben", "Date: 3 March", "发布时间：…"): the
+ * start of the text, not more of the title.
+ */
+const FIELD_LINE = /^(?:[\p{L}\p{N}]+ ){0,2}[\p{L}\p{N}]+\s*[:：]\s*\S/u;
+
 /** Photo captions: a line that opens like one, or a sentence that says 图为 anywhere. */
 const CAPTION_LINE = /^(?:图为|图片|上图|下图|左图|右图|Photo:|Pictured:|Image:)/u;
 const CAPTION = /^(?:图为|图片|上图|下图|左图|右图|Photo:|Pictured:|Image:)|图为/u;
@@ -122,7 +128,8 @@ export function splitArticles(normalized: Normalized): ArticleLayout[] {
       current.paragraphs.length === 0 &&
       current.title === null &&
       isHeadingLike(line) &&
-      titleLines.length < 3
+      titleLines.length < 3 &&
+      !(titleLines.length > 0 && FIELD_LINE.test(line))
     ) {
       titleLines.push(line);
       continue;

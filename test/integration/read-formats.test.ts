@@ -198,6 +198,21 @@ describe('PDF, Word, legacy encodings, web pages and Markdown through the pipeli
     expectEvidenceIn(digest, markdown);
   });
 
+  it('digests Markdown notes with Setext headings and a numbered list after bullets', async () => {
+    const digest = digestOf(await drop('weekly-sync.md'));
+    const article = digest.articles[0];
+    expect(article?.title).toBe('Weekly sync');
+    expect(article?.tasks.map((t) => [t.task, t.owner])).toEqual(
+      expect.arrayContaining([
+        ['Tom will schedule the review meeting with the auditors by Friday', 'Tom'],
+        ['Ana must send the revised minutes to the board before Monday', 'Ana'],
+      ]),
+    );
+    for (const task of article?.tasks ?? [])
+      expect(task.evidence.quote).not.toMatch(/^[-*+] |^\d+\. /);
+    expectEvidenceIn(digest, fixture('weekly-sync.md').toString('utf8'));
+  });
+
   it('records a scan as needing OCR and removes the text kept for an earlier version', async () => {
     digestOf(await drop('later-scanned.pdf', fixture('report-en.pdf')));
     expect(await text('texts/later-scanned.pdf.txt')).not.toBeNull();

@@ -301,6 +301,26 @@ describe('readableText', () => {
     },
   );
 
+  it('ends a paragraph at a Setext underline and reads list markers as an indent, numbers of an enumeration aside', async () => {
+    const notes = fixture('weekly-sync.md').toString('utf8');
+    const { text, raw } = await readableText(notes, 'markdown');
+    expect(text.split('\n').map((line) => line.trim())).toEqual([
+      'Weekly sync',
+      'Attendees: Ana, Ben, Tom',
+      'Decisions',
+      'The team went through the plans for the spring workshop and the budget.',
+      'The venue for the spring workshop is booked.',
+      'The budget stays as agreed in January.',
+      'Tom will schedule the review meeting with the auditors by Friday.',
+      'Ana must send the revised minutes to the board before Monday.',
+      '',
+    ]);
+    const at = text.indexOf('Tom will schedule');
+    expect(notes.slice(raw?.start[at], raw?.end[at + 2])).toBe('Tom');
+    const numbered = await readableText('1. Ana will draft.\n2. Ben will check.\n', 'markdown');
+    expect(numbered.text).toBe('1. Ana will draft.\n2. Ben will check.\n');
+  });
+
   it('reads Markdown without its markup, each character mapped into the file', async () => {
     const markdown = fixture('retrospective.md').toString('utf8');
     const { text, raw } = await readableText(markdown, 'markdown');
@@ -309,7 +329,10 @@ describe('readableText', () => {
       'Posted by Sam Lee on March 3, 2025',
       'The mobile app launched on February 20 after eight months of work, and the first weeks went better than the team had planned. Details are in the release notes and in the launch-metrics dashboard.',
     ]);
-    expect(text).toContain('- Sign-ups reached 12,000 in the first week');
+    expect(text).toContain('\n  Sign-ups reached 12,000 in the first week');
+    expect(text).toContain(
+      '\n1. The design team will simplify the onboarding screens by April 15.',
+    );
     expect(text).not.toMatch(/[*_#`>]|\]\(|title: |signups\.png/);
     const at = text.indexOf('12,000');
     expect(markdown.slice(raw?.start[at], raw?.end[at + 5])).toBe('12,000');
