@@ -82,8 +82,8 @@ export async function runCommand(
   const config = parseConfig(env);
   const outDir = resolve(values.out);
   if (values.watch) {
-    await prepareFolder(outDir, `--out ${values.out}`);
     await prepareFolder(values.data, `--data ${values.data}`);
+    await prepareFolder(outDir, `--out ${values.out}`);
     const engine = await createEngine(config);
     return watch({ config, engine, outDir, port, queuePort, data: resolve(values.data), print });
   }

@@ -54,6 +54,7 @@ export async function reviewCommand(
     const dir = resolve(values.from ?? 'out');
     const file = await writeFolderReview(dir, config.pipeline, {
       file: resolve(values.out ?? join(dir, 'review.html')),
+      requireDocuments: true,
     });
     print(`Review page: ${file}`);
     return 0;

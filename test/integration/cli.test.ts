@@ -213,6 +213,11 @@ describe('article-digest run', () => {
         ['review', '--from', 'nowhere'],
         /^article-digest review: no folder .*nowhere: digest something first \("article-digest run"\), or pass --from DIR/,
       ],
+      // A folder of inputs, not a run's output: this wrote an empty page and exited 0.
+      [
+        ['review', '--from', 'c1'],
+        /^article-digest review: no digests or error records in c1: --from expects a folder "article-digest run" wrote \(records under digests\/ and errors\/\), such as out$/,
+      ],
       [
         ['review', '--bogus'],
         /^article-digest review: unknown option --bogus; see "article-digest review --help"$/,
@@ -230,6 +235,9 @@ describe('article-digest run', () => {
       expect(lines, args.join(' ')).toHaveLength(1);
       expect(lines[0]).toMatch(message);
     });
+    // Told before anything was written.
+    expect(existsSync(join(dir, 'c1', 'review.html'))).toBe(false);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
   it('prints help for every command, with exit code 0', async () => {
