@@ -34,17 +34,24 @@ export async function main(argv: string[]): Promise<number> {
       ? ['run', argv]
       : [first, rest];
   if (name === 'help' || name === '--help' || name === '-h') {
-    const topic = args[0] ? COMMANDS[args[0]] : undefined;
-    console.log(topic ? topic.usage : USAGE);
+    const [topic, ...extra] = args;
+    if (topic === undefined) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (extra.length > 0) {
+      console.error(
+        `article-digest help: one command at a time, not ${args.join(' ')}: "article-digest help ${topic}"`,
+      );
+      return 2;
+    }
+    const known = COMMANDS[topic];
+    if (!known) return unknownCommand(topic);
+    console.log(known.usage);
     return 0;
   }
   const command = COMMANDS[name];
-  if (!command) {
-    console.error(
-      `article-digest: unknown command "${name}"; the commands are run, backfill and review (see "article-digest --help")`,
-    );
-    return 2;
-  }
+  if (!command) return unknownCommand(name);
   try {
     return await command.run(args);
   } catch (error) {
@@ -54,4 +61,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+function unknownCommand(name: string): number {
+  console.error(
+    `article-digest: unknown command "${name}"; the commands are run, backfill and review (see "article-digest --help")`,
+  );
+  return 2;
 }

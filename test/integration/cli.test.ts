@@ -222,6 +222,15 @@ describe('article-digest run', () => {
         ['review', '--bogus'],
         /^article-digest review: unknown option --bogus; see "article-digest review --help"$/,
       ],
+      // This printed the general help with exit code 0.
+      [
+        ['help', 'bogus'],
+        /^article-digest: unknown command "bogus"; the commands are run, backfill and review/,
+      ],
+      [
+        ['help', 'run', 'review'],
+        /^article-digest help: one command at a time, not run review: "article-digest help run"$/,
+      ],
       [
         ['frobnicate'],
         /^article-digest: unknown command "frobnicate"; the commands are run, backfill and review/,
