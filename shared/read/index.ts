@@ -10,7 +10,7 @@ import { decodeText } from '../text/decode';
 import { detectFormat } from '../text/html';
 import { TimeLimit } from '../time-limit';
 import { NeedsOcrError, type OcrInput, type OcrStep } from './ocr';
-import { sniff } from './sniff';
+import { sniff, withArticle } from './sniff';
 
 export type { OcrInput, OcrStep } from './ocr';
 export { type Readable, readableText } from './readable';
@@ -92,10 +92,18 @@ export async function readDocument(
     case 'unsupported':
       throw new DocumentError(
         'unsupported_format',
-        `The object is a ${sniffed.label}, which is not read: ${sniffed.advice}.`,
+        `The object is ${withArticle(sniffed.label)}, which is not read: ${sniffed.advice}.`,
+      );
+    case 'protected':
+      throw new DocumentError(
+        'unreadable_document',
+        `The object is a password-protected ${sniffed.label}, which cannot be read: upload a copy without the password.`,
       );
     case 'binary':
-      throw new DocumentError('binary_input', `The object is a ${sniffed.label}, not a document.`);
+      throw new DocumentError(
+        'binary_input',
+        `The object is ${withArticle(sniffed.label)}, not a document.`,
+      );
     case 'text': {
       const decoded = decodeText(bytes);
       return {

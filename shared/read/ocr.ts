@@ -6,6 +6,7 @@
  */
 import { DocumentError } from '../errors';
 import type { TimeLimit } from '../time-limit';
+import { withArticle } from './sniff';
 
 /** What an OCR step is given. */
 export interface OcrInput {
@@ -34,8 +35,8 @@ export class NeedsOcrError extends DocumentError {
     super(
       'needs_ocr',
       input.kind === 'image'
-        ? `The object is a ${input.label}: its text can only be read by OCR, which is not set up.`
-        : `The object is a ${input.label} whose ${pages === 1 ? 'page is an image' : `${pages} pages are images`} without a text layer (a scan): its text can only be read by OCR, which is not set up. A PDF with a text layer (exported, or scanned with OCR) is read.`,
+        ? `The object is ${withArticle(input.label)}: its text can only be read by OCR, which is not set up.`
+        : `The object is ${withArticle(input.label)} whose ${pages === 1 ? 'page is an image' : `${pages} pages are images`} without a text layer (a scan): its text can only be read by OCR, which is not set up. A PDF with a text layer (exported, or scanned with OCR) is read.`,
     );
   }
 }

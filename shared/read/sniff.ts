@@ -14,7 +14,9 @@ export type Sniffed =
   /** A document format not read: `advice` says what to convert it to. */
   | { kind: 'unsupported'; label: string; advice: string }
   /** Not a document at all: archives, executables, media. */
-  | { kind: 'binary'; label: string };
+  | { kind: 'binary'; label: string }
+  /** An Office file encrypted with a password ("Word document"): it cannot be read. */
+  | { kind: 'protected'; label: string };
 
 type Magic = readonly [offset: number, bytes: readonly number[]];
 
@@ -91,8 +93,28 @@ function utf16Index(bytes: Uint8Array, text: string): boolean {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(needle);
 }
 
-/** Which application wrote an OLE2 (Compound File) document: by its suffix, else its streams. */
+/** What an encrypted Office Open XML file is, by its key's suffix. */
+const PROTECTED_SUFFIXES: Record<string, string> = {
+  docx: 'Word document',
+  docm: 'Word document',
+  dotx: 'Word template',
+  xlsx: 'Excel workbook',
+  xlsm: 'Excel workbook',
+  pptx: 'PowerPoint presentation',
+};
+
+/**
+ * Which application wrote an OLE2 (Compound File) document: by its suffix, else its streams. A
+ * password-protected .docx, .xlsx or .pptx is an OLE2 file too: Office encrypts the whole ZIP
+ * into a stream named EncryptedPackage (MS-OFFCRYPTO), whatever the key's suffix says.
+ */
 function ole2(bytes: Uint8Array, key: string): Sniffed {
+  if (utf16Index(bytes, 'EncryptedPackage')) {
+    return {
+      kind: 'protected',
+      label: PROTECTED_SUFFIXES[suffixOf(key) ?? ''] ?? 'Office document',
+    };
+  }
   const bySuffix = OFFICE_SUFFIXES[suffixOf(key) ?? ''];
   if (bySuffix) return { kind: 'unsupported', label: bySuffix[0], advice: bySuffix[1] };
   for (const [stream, label, advice] of OLE2_STREAMS) {
@@ -142,4 +164,9 @@ export function sniff(bytes: Uint8Array, key: string, contentType: string | null
   for (const [label, magic] of BINARY) if (has(bytes, magic)) return { kind: 'binary', label };
   if (contentType?.startsWith('image/')) return { kind: 'image', label: `${contentType} image` };
   return { kind: 'text' };
+}
+
+/** `label` after its indefinite article: "an Excel workbook", "a legacy Word document". */
+export function withArticle(label: string): string {
+  return `${/^(?:[aeio]|u(?!ni|s[eu]))/i.test(label) ? 'an' : 'a'} ${label}`;
 }

@@ -172,6 +172,61 @@ describe('readDocument', () => {
     });
   });
 
+  it('reports a password-protected Word file as unreadable, not as a legacy format', async () => {
+    // Office encrypts a .docx into an OLE2 file whose directory names an EncryptedPackage stream.
+    const encrypted = Buffer.concat([
+      Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+      Buffer.alloc(504),
+      Buffer.from('EncryptionInfo', 'utf16le'),
+      Buffer.alloc(50),
+      Buffer.from('EncryptedPackage', 'utf16le'),
+    ]);
+    expect(await failure(read('budget.docx', encrypted))).toEqual({
+      code: 'unreadable_document',
+      message:
+        'The object is a password-protected Word document, which cannot be read: upload a copy without the password.',
+    });
+    expect(await failure(read('budget.doc', encrypted))).toMatchObject({
+      code: 'unreadable_document',
+    });
+  });
+
+  it('names formats with "an" before a vowel', async () => {
+    /** A ZIP file of one empty entry: a local header, its central directory entry, the end record. */
+    const zip = (name: string) => {
+      const entry = Buffer.from(name);
+      const local = Buffer.alloc(30);
+      local.writeUInt32LE(0x04034b50, 0);
+      local.writeUInt16LE(entry.length, 26);
+      const central = Buffer.alloc(46);
+      central.writeUInt32LE(0x02014b50, 0);
+      central.writeUInt16LE(entry.length, 28);
+      const end = Buffer.alloc(22);
+      end.writeUInt32LE(0x06054b50, 0);
+      end.writeUInt16LE(1, 8);
+      end.writeUInt16LE(1, 10);
+      end.writeUInt32LE(central.length + entry.length, 12);
+      end.writeUInt32LE(local.length + entry.length, 16);
+      return Buffer.concat([local, entry, central, entry, end]);
+    };
+    expect((await failure(read('sheet.xlsx', zip('xl/workbook.xml')))).message).toMatch(
+      /^The object is an Excel workbook \(\.xlsx\)/,
+    );
+    expect((await failure(read('notes.odt', zip('content.xml')))).message).toMatch(
+      /^The object is an OpenDocument file/,
+    );
+    expect(
+      (await failure(read('x.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1])))).message,
+    ).toBe('The object is an ELF executable, not a document.');
+    expect(
+      (
+        await failure(
+          read('minutes.doc', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])),
+        )
+      ).message,
+    ).toMatch(/^The object is a legacy Word document/);
+  });
+
   it('tells damaged PDFs and Word files from binary data', async () => {
     const pdf = Buffer.from('%PDF-1.7\n%\u00e2\u00e3\n1 0 obj', 'latin1');
     expect((await failure(read('broken.pdf', pdf))).code).toBe('unreadable_document');
