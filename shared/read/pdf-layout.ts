@@ -149,9 +149,30 @@ function gutters(covered: Array<Array<[number, number]>>, minGutter: number) {
   const lo = Math.min(...all.map(([a]) => a));
   const hi = Math.max(...all.map(([, b]) => b));
   const edges = [...new Set(all.flat())].sort((a, b) => a - b);
+  // Rows crossing each segment between two edges, by a sweep: a page can hold thousands of runs.
+  const delta = new Int32Array(edges.length);
+  const edgeAt = (x: number) => {
+    let lo = 0;
+    let hi = edges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((edges[mid] ?? 0) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  for (const spans of covered) {
+    // A row's spans are apart and sorted, so each segment counts a row once.
+    for (const [a, b] of spans) {
+      const [from, to] = [edgeAt(a), edgeAt(b)];
+      delta[from] = (delta[from] ?? 0) + 1;
+      delta[to] = (delta[to] ?? 0) - 1;
+    }
+  }
+  let running = 0;
   const segments = edges.slice(1).map((b, i) => {
-    const a = edges[i] ?? b;
-    return { a, b, crossing: covered.filter((spans) => crosses(spans, [a, b])).length };
+    running += delta[i] ?? 0;
+    return { a: edges[i] ?? b, b, crossing: running };
   });
   const limit = Math.floor(covered.length * MAX_CROSSING_SHARE);
   // The fewest crossings first: a looser bound would widen the gutter into a column's long lines.
