@@ -9,6 +9,7 @@ import { parseConfig } from '../../shared/config';
 import { createEngine } from '../../shared/engines';
 import type { Engine } from '../../shared/engines/engine';
 import { silentLog } from '../../shared/log';
+import { counted } from '../count';
 import { writeFolderReview } from '../review/write';
 import { hasErrorCode, parseCommandLine, portOption, prepareFolder, UsageError } from '../usage';
 import {
@@ -117,7 +118,7 @@ async function runOnce(options: {
   const { config, engine, files, outDir, print } = options;
   const { inputPrefix, outputPrefix, errorPrefix, textPrefix } = config.pipeline;
   print(
-    `Digesting ${files.length} file(s) with ${engineLabel(config, engine)} through a local S3 server…`,
+    `Digesting ${counted(files.length, 'file')} with ${engineLabel(config, engine)} through a local S3 server…`,
   );
   await clearPreviousRun(outDir);
   const showSpend = engine.info.name !== 'extractive';

@@ -3,6 +3,7 @@
  * one live line is redrawn in place; elsewhere (a pipe, a log file, CI) plain lines are printed.
  */
 import type { Usage } from '../../shared/contract';
+import { count, counted } from '../count';
 import type { ProcessedRow } from './session';
 
 /** What a run has done so far. */
@@ -55,8 +56,6 @@ export interface Progress {
   totals(): Totals;
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
-
 function duration(ms: number): string {
   return ms < 60_000
     ? `${(ms / 1000).toFixed(1)} s`
@@ -65,14 +64,14 @@ function duration(ms: number): string {
 
 function spend(t: Totals): string {
   const cost = t.costUsd === null ? 'cost unknown' : `$${t.costUsd.toFixed(4)}`;
-  return `${count(t.inputTokens + t.outputTokens)} tokens, ${cost}`;
+  return `${counted(t.inputTokens + t.outputTokens, 'token')}, ${cost}`;
 }
 
 /** "12/200 done, 1 error, 2.4 s" (and tokens and cost with the LLM engine). */
 export function formatProgress(t: Totals, showSpend: boolean): string {
   const parts = [
     t.total === null ? `${count(t.done)} done` : `${count(t.done)}/${count(t.total)} done`,
-    `${count(t.errors)} error${t.errors === 1 ? '' : 's'}`,
+    counted(t.errors, 'error'),
     duration(t.elapsedMs),
   ];
   if (showSpend) parts.push(spend(t));
@@ -81,18 +80,17 @@ export function formatProgress(t: Totals, showSpend: boolean): string {
 
 /** The line printed after the table: what the run did and what it cost. */
 export function formatTotals(t: Totals, showSpend: boolean): string {
-  const documents = `${count(t.done)} document${t.done === 1 ? '' : 's'}`;
+  const documents = counted(t.done, 'document');
   const outcomes = [
     `${count(t.digested)} digested`,
     `${count(t.unchanged)} unchanged`,
-    `${count(t.errors)} error${t.errors === 1 ? '' : 's'}`,
+    counted(t.errors, 'error'),
   ];
-  const line = `Totals: ${documents} in ${duration(t.elapsedMs)}: ${outcomes.join(', ')}; ${count(t.tasks)} task${t.tasks === 1 ? '' : 's'}`;
+  const line = `Totals: ${documents} in ${duration(t.elapsedMs)}: ${outcomes.join(', ')}; ${counted(t.tasks, 'task')}`;
   const tokens = showSpend
-    ? `; ${count(t.inputTokens)} input and ${count(t.outputTokens)} output tokens, ${t.costUsd === null ? 'cost unknown' : `about $${t.costUsd.toFixed(4)}`}`
+    ? `; ${count(t.inputTokens)} input and ${counted(t.outputTokens, 'output token')}, ${t.costUsd === null ? 'cost unknown' : `about $${t.costUsd.toFixed(4)}`}`
     : '';
-  const retries =
-    t.retries > 0 ? `; ${count(t.retries)} tr${t.retries === 1 ? 'y' : 'ies'} retried` : '';
+  const retries = t.retries > 0 ? `; ${counted(t.retries, 'try', 'tries')} retried` : '';
   return `${line}${tokens}${retries}.`;
 }
 

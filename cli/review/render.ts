@@ -57,7 +57,7 @@ export async function renderReview(
 <body>
 <header>
   <h1 id="title">${escapeHtml(title)}</h1>
-  <p class="counts"><strong id="count-documents">0</strong> documents · <strong id="count-errors">0</strong> errors · <strong id="count-tasks">0</strong> tasks</p>
+  <p class="counts"><strong id="count-documents">0</strong> <span id="noun-documents">documents</span> · <strong id="count-errors">0</strong> <span id="noun-errors">errors</span> · <strong id="count-tasks">0</strong> <span id="noun-tasks">tasks</span></p>
   <div class="views" role="group" aria-label="View">
     <button type="button" id="view-documents" aria-pressed="true">Documents</button><button type="button" id="view-tasks" aria-pressed="false">Tasks</button>
   </div>

@@ -144,7 +144,7 @@ describe('article-digest run', () => {
     for (let i = 0; i < 3; i++) {
       const { code, stdout, stderr } = await cli(['run', '.'], docs);
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-      expect(stdout).toMatch(/^Digesting 2 file/m);
+      expect(stdout).toMatch(/^Digesting 2 files with /m);
       expect(stdout).not.toContain('incoming/out/');
       expect(existsSync(join(docs, 'out', 'digests', 'cafe.txt.json'))).toBe(true);
     }

@@ -146,6 +146,13 @@ describe.skipIf(!existsSync(CHROMIUM))('review page in headless Chromium', () =>
     expect(await page.locator('#count-documents').textContent()).toBe('7');
     expect(await page.locator('#count-errors').textContent()).toBe('1');
     expect(await page.locator('#count-tasks').textContent()).toBe(String(tasks));
+    // One error, in the singular: the header said "1 errors".
+    expect(await page.locator('header .counts').textContent()).toBe(
+      `7 documents · 1 error · ${tasks} tasks`,
+    );
+    expect(await page.locator('#docs li', { hasText: 'plan.txt' }).textContent()).toContain(
+      '1 article, 2 tasks',
+    );
   });
 
   it('highlights a clicked task at the offsets of its evidence, in the DOM and on screen', async () => {

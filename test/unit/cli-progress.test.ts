@@ -81,4 +81,14 @@ describe('progress of a local run', () => {
       /^Totals: 2 documents in \d+\.\d s: 2 digested, 0 unchanged, 0 errors; 2 tasks; 20 input and 10 output tokens, cost unknown\.$/,
     );
   });
+
+  it('says every count of one in the singular', () => {
+    const progress = startProgress({ total: 1, stream: stream(false), showSpend: true });
+    progress.retried(usage(0, 0, 0));
+    progress.record(failed('a', usage(1, 1, 0)));
+    const totals = progress.finish();
+    expect(formatTotals({ ...totals, tasks: 1 }, true)).toMatch(
+      /^Totals: 1 document in \d+\.\d s: 0 digested, 0 unchanged, 1 error; 1 task; 1 input and 1 output token, about \$0\.0000; 1 try retried\.$/,
+    );
+  });
 });

@@ -9,6 +9,7 @@
  */
 import './style.css';
 import type { Evidence } from '../../../shared/contract';
+import { count, counted, noun } from '../../count';
 import {
   countsOf,
   documentMatches,
@@ -264,7 +265,7 @@ function renderDocumentList() {
     const tasks = doc.digest?.articles.reduce((n, a) => n + a.tasks.length, 0) ?? 0;
     const meta = doc.error
       ? `error: ${doc.error.error.code}`
-      : `${doc.digest?.articles.length ?? 0} article(s), ${tasks} task(s)`;
+      : `${counted(doc.digest?.articles.length ?? 0, 'article')}, ${counted(tasks, 'task')}`;
     const li = el(
       'li',
       { role: 'option' },
@@ -285,8 +286,7 @@ function renderTable() {
   selectedRow = -1;
   byId('task-rows').replaceChildren();
   drawMoreRows();
-  byId('task-count').textContent =
-    `${filtered.length.toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')} tasks`;
+  byId('task-count').textContent = `${count(filtered.length)} of ${counted(rows.length, 'task')}`;
 }
 
 function drawMoreRows() {
@@ -372,9 +372,14 @@ function refresh() {
 // Set up: counts, filter choices, lists.
 const counts = countsOf(docs);
 byId('title').textContent = data.title;
-byId('count-documents').textContent = counts.documents.toLocaleString('en-US');
-byId('count-errors').textContent = counts.errors.toLocaleString('en-US');
-byId('count-tasks').textContent = counts.tasks.toLocaleString('en-US');
+for (const [id, n, singular] of [
+  ['documents', counts.documents, 'document'],
+  ['errors', counts.errors, 'error'],
+  ['tasks', counts.tasks, 'task'],
+] as const) {
+  byId(`count-${id}`).textContent = count(n);
+  byId(`noun-${id}`).textContent = noun(n, singular);
+}
 for (const owner of ownersOf(rows))
   ownerSelect.append(el('option', { value: owner, textContent: owner }));
 for (const doc of docs)
