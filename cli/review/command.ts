@@ -1,11 +1,11 @@
 /** `article-digest review`: writes the review page from a folder or from a bucket. */
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseConfig } from '../../shared/config';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/s3';
 import { LOCAL_BUCKET } from '../local/session';
 import { createS3Client } from '../s3-client';
-import { parseCommandLine, portOption, UsageError } from '../usage';
+import { parseCommandLine, portOption, prepareFolder, UsageError } from '../usage';
 import { renderReview } from './render';
 import { reviewFromBucket } from './sources';
 import { writeFolderReview } from './write';
@@ -52,11 +52,13 @@ export async function reviewCommand(
   const config = parseConfig(env);
   if (!values.bucket && !values.local) {
     const dir = resolve(values.from ?? 'out');
-    const file = await writeFolderReview(dir, config.pipeline, {
-      file: resolve(values.out ?? join(dir, 'review.html')),
+    const file = resolve(values.out ?? join(dir, 'review.html'));
+    if (values.out !== undefined) await checkPageFile(file, values.out);
+    const written = await writeFolderReview(dir, config.pipeline, {
+      file,
       requireDocuments: true,
     });
-    print(`Review page: ${file}`);
+    print(`Review page: ${written}`);
     return 0;
   }
   const s3 = values.local
@@ -68,12 +70,28 @@ export async function reviewCommand(
     : createS3Client({ region: config.s3.region, endpoint: config.s3.endpoint });
   const bucket = values.bucket ?? LOCAL_BUCKET;
   const file = resolve(values.out ?? 'review.html');
+  await checkPageFile(file, values.out ?? 'review.html');
   const documents = await reviewFromBucket(s3, bucket, config.pipeline).catch((error: unknown) => {
     throw bucketError(error, bucket, values.local, port);
   });
   await writeFile(file, await renderReview(documents, `Article digests: ${bucket}`));
   print(`Review page: ${file}`);
   return 0;
+}
+
+/**
+ * Makes sure the page can be written at `file` before anything is read: its folder is created if
+ * missing.
+ * @param named the path as the user gave it, for the message.
+ * @throws {UsageError} when `file` is a folder, or its folder cannot be made or written.
+ */
+async function checkPageFile(file: string, named: string): Promise<void> {
+  if ((await stat(file).catch(() => null))?.isDirectory()) {
+    throw new UsageError(
+      `--out ${named} is a folder: pass a file name, such as ${join(named, 'review.html')}`,
+    );
+  }
+  await prepareFolder(dirname(file), `--out ${named}`);
 }
 
 /** A bucket that cannot be read, as a line naming what to check. */

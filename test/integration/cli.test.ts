@@ -218,6 +218,15 @@ describe('article-digest run', () => {
         ['review', '--from', 'c1'],
         /^article-digest review: no digests or error records in c1: --from expects a folder "article-digest run" wrote \(records under digests\/ and errors\/\), such as out$/,
       ],
+      // These ended in ENOTDIR and EISDIR stack traces.
+      [
+        ['review', '--from', 'c1', '--out', 'afile/review.html'],
+        /^article-digest review: --out afile\/review\.html: afile is a file, not a folder: pass a folder you can write to/,
+      ],
+      [
+        ['review', '--from', 'c1', '--out', 'c1'],
+        /^article-digest review: --out c1 is a folder: pass a file name, such as c1\/review\.html$/,
+      ],
       [
         ['review', '--bogus'],
         /^article-digest review: unknown option --bogus; see "article-digest review --help"$/,
