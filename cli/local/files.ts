@@ -24,8 +24,8 @@ function within(path: string, folder: string): boolean {
  * skipped, and so are the output folder (`outDir`) and any folder another run wrote (one holding
  * a {@link RUN_MANIFEST}) found inside an input folder: a run's results are not its inputs.
  * @throws {UsageError} when a path does not exist, when it is the output folder or lies inside
- *   it (each run clears it), or when two files would get one name (and so one key): nothing has
- *   been uploaded then.
+ *   it (where the previous run's files are removed), or when two files would get one name (and
+ *   so one key): nothing has been uploaded then.
  */
 export async function collectFiles(
   paths: string[],
@@ -39,8 +39,8 @@ export async function collectFiles(
     if (outDir !== undefined && within(full, outDir)) {
       throw new UsageError(
         full === outDir
-          ? `${p} is the output folder, which each run clears: pass another folder, or another --out DIR`
-          : `${p} is inside the output folder ${shownPath(outDir)}, which each run clears: move it out, or pass another --out DIR`,
+          ? `${p} is the output folder, where results go, not inputs: pass another folder, or another --out DIR`
+          : `${p} is inside the output folder ${shownPath(outDir)}, where results go, not inputs: move it out, or pass another --out DIR`,
       );
     }
     const info = await stat(full).catch((error: unknown) => {

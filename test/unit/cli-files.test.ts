@@ -83,10 +83,10 @@ describe('collectFiles', () => {
     await put('out/incoming/a.txt');
     const outDir = join(dir, 'out');
     await expect(collectFiles([outDir], { outDir })).rejects.toThrow(
-      /is the output folder, which each run clears: pass another folder, or another --out DIR/,
+      /is the output folder, where results go, not inputs: pass another folder, or another --out DIR/,
     );
     await expect(collectFiles([join(outDir, 'incoming', 'a.txt')], { outDir })).rejects.toThrow(
-      /is inside the output folder .*out, which each run clears: move it out, or pass another --out DIR/,
+      /is inside the output folder .*out, where results go, not inputs: move it out, or pass another --out DIR/,
     );
   });
 
