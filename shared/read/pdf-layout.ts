@@ -206,7 +206,10 @@ function readingOrder(rows: Row[], size: number, blocks = { next: 0 }): Line[] {
   const minGutter = size * 0.8;
   const covered = rows.map((row) => coverage(row, minGutter));
   const cut = columnCut(rows, covered, minGutter);
-  if (cut === null) return rows.map((row) => lineOf(row.runs, row, block));
+  if (cut === null) {
+    const stacked = stackedBands(rows, covered, size, block, blocks);
+    return stacked ?? rows.map((row) => lineOf(row.runs, row, block));
+  }
   const lines: Line[] = [];
   let band: Row[] = [];
   const flush = () => {
@@ -240,6 +243,52 @@ function readingOrder(rows: Row[], size: number, blocks = { next: 0 }): Line[] {
   });
   flush();
   return lines;
+}
+
+/**
+ * Lines of rows that no gutter runs down as a whole: columns under (or over) text set across the
+ * page, so that more than a quarter of the rows cross their gutter. Rows of one span across most
+ * of the width end a band, and a band of three rows or more with a gutter of its own is read as
+ * columns; the rest stays in `block`. Null when no band has columns.
+ */
+function stackedBands(
+  rows: Row[],
+  covered: Array<Array<[number, number]>>,
+  size: number,
+  block: number,
+  blocks: { next: number },
+): Line[] | null {
+  const all = covered.flat();
+  const lo = Math.min(...all.map(([a]) => a));
+  const hi = Math.max(...all.map(([, b]) => b));
+  const wide = covered.map(
+    (spans) => spans.length === 1 && (spans[0]?.[1] ?? 0) - (spans[0]?.[0] ?? 0) >= (hi - lo) * 0.6,
+  );
+  if (!wide.some(Boolean)) return null;
+  const bands: Array<{ rows: Row[]; covered: Array<Array<[number, number]>> }> = [];
+  let band: Row[] = [];
+  let bandCovered: Array<Array<[number, number]>> = [];
+  rows.forEach((row, i) => {
+    if (wide[i]) {
+      bands.push({ rows: band, covered: bandCovered }, { rows: [row], covered: [] });
+      band = [];
+      bandCovered = [];
+    } else {
+      band.push(row);
+      bandCovered.push(covered[i] ?? []);
+    }
+  });
+  bands.push({ rows: band, covered: bandCovered });
+  const minGutter = size * 0.8;
+  const columned = bands.map(
+    (b) => b.rows.length >= 3 && columnCut(b.rows, b.covered, minGutter) !== null,
+  );
+  if (!columned.some(Boolean)) return null;
+  return bands.flatMap((b, i) =>
+    columned[i]
+      ? readingOrder(b.rows, size, blocks)
+      : b.rows.map((row) => lineOf(row.runs, row, block)),
+  );
 }
 
 /**

@@ -291,6 +291,36 @@ describe('layoutText', () => {
     );
   });
 
+  it('reads columns under text set across the page one after the other', () => {
+    const runs = [
+      ...Array.from({ length: 14 }, (_, i) =>
+        line(
+          `Across page line ${i + 1} of the introduction runs from margin to margin`,
+          740 - i * 13,
+          11,
+          72,
+          468,
+        ),
+      ),
+      // The right column's baselines sit 6 points below the left one's.
+      ...Array.from({ length: 10 }, (_, i) =>
+        line(`Left column line ${i + 1} of the story`, 540 - i * 13, 11, 72, 216),
+      ),
+      ...Array.from({ length: 10 }, (_, i) =>
+        line(`Right column line ${i + 1} of the story`, 534 - i * 13, 11, 324, 216),
+      ),
+    ];
+    const text = layoutText([{ width: 612, height: 792, runs }]);
+    const order = [...text.matchAll(/(Across|Left|Right) \S+ line (\d+)/g)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
+    expect(order).toEqual([
+      ...Array.from({ length: 14 }, (_, i) => `Across ${i + 1}`),
+      ...Array.from({ length: 10 }, (_, i) => `Left ${i + 1}`),
+      ...Array.from({ length: 10 }, (_, i) => `Right ${i + 1}`),
+    ]);
+  });
+
   it('leaves out a date, an address and a page counter printed small at the edge of a single page', () => {
     const text = layoutText([
       {
