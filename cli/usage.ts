@@ -153,3 +153,23 @@ function errorCode(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : String(error);
 }
+
+/**
+ * Refuses an option given without the option it works with, which would otherwise be ignored
+ * without a word (`run --port 5000` without `--watch`).
+ * @param given the parsed options; the dependents must have no parse-time default.
+ * @throws {UsageError} naming the first such option and the one it needs.
+ */
+export function onlyWith(
+  given: Record<string, unknown>,
+  dependents: readonly string[],
+  needed: string,
+): void {
+  if (given[needed]) return;
+  const stray = dependents.find((name) => given[name] !== undefined);
+  if (stray !== undefined) {
+    throw new UsageError(
+      `--${stray} only applies with --${needed}: add --${needed}, or leave --${stray} out`,
+    );
+  }
+}

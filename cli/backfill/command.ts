@@ -8,7 +8,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/s3';
 import { LOCAL_BUCKET } from '../local/session';
 import { bucketError } from '../review/command';
 import { createS3Client, createSqsClient } from '../s3-client';
-import { dateOption, parseCommandLine, portOption, UsageError } from '../usage';
+import { dateOption, onlyWith, parseCommandLine, portOption, UsageError } from '../usage';
 import { backfill } from './backfill';
 import { batchDiscountFrom } from './batch';
 
@@ -48,9 +48,10 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
   batch: { type: 'boolean', default: false },
-  'poll-seconds': { type: 'string', default: '60' },
-  port: { type: 'string', default: '4568' },
-  'queue-port': { type: 'string', default: '4569' },
+  // No parse-time defaults: given without --batch or --local, they are refused rather than ignored.
+  'poll-seconds': { type: 'string' },
+  port: { type: 'string' },
+  'queue-port': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -65,13 +66,15 @@ export async function backfillCommand(
     print(BACKFILL_USAGE);
     return 0;
   }
-  const port = portOption('port', values.port);
-  const queuePort = portOption('queue-port', values['queue-port']);
+  onlyWith(values, ['port', 'queue-port'], 'local');
+  onlyWith(values, ['poll-seconds'], 'batch');
+  const port = portOption('port', values.port ?? '4568');
+  const queuePort = portOption('queue-port', values['queue-port'] ?? '4569');
   const since = dateOption('since', values.since);
   const until = dateOption('until', values.until);
   const config = parseConfig(env);
   const batchDiscount = batchDiscountFrom(env);
-  const pollSeconds = Number(values['poll-seconds']);
+  const pollSeconds = Number(values['poll-seconds'] ?? '60');
   if (!Number.isFinite(pollSeconds) || pollSeconds <= 0) {
     throw new UsageError(
       '--poll-seconds needs a number of seconds above 0, e.g. --poll-seconds 60',

@@ -11,7 +11,14 @@ import type { Engine } from '../../shared/engines/engine';
 import { silentLog } from '../../shared/log';
 import { counted } from '../count';
 import { writeFolderReview } from '../review/write';
-import { hasErrorCode, parseCommandLine, portOption, prepareFolder, UsageError } from '../usage';
+import {
+  hasErrorCode,
+  onlyWith,
+  parseCommandLine,
+  portOption,
+  prepareFolder,
+  UsageError,
+} from '../usage';
 import {
   clearPreviousRun,
   collectFiles,
@@ -50,9 +57,10 @@ const SAMPLES = resolve(import.meta.dirname, '..', '..', 'samples');
 const OPTIONS = {
   watch: { type: 'boolean', default: false },
   out: { type: 'string', default: 'out' },
-  port: { type: 'string', default: '4568' },
-  'queue-port': { type: 'string', default: '4569' },
-  data: { type: 'string', default: '.local-s3' },
+  // No parse-time defaults: given without --watch, they are refused rather than ignored.
+  port: { type: 'string' },
+  'queue-port': { type: 'string' },
+  data: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -73,8 +81,10 @@ export async function runCommand(
     print(RUN_USAGE);
     return 0;
   }
-  const port = portOption('port', values.port);
-  const queuePort = portOption('queue-port', values['queue-port']);
+  onlyWith(values, ['port', 'queue-port', 'data'], 'watch');
+  const port = portOption('port', values.port ?? '4568');
+  const queuePort = portOption('queue-port', values['queue-port'] ?? '4569');
+  const data = values.data ?? '.local-s3';
   if (values.watch && positionals.length > 0) {
     throw new UsageError(
       `--watch digests what is dropped into its S3 server, not ${positionals[0]}: leave the files out, or drop --watch`,
@@ -83,10 +93,10 @@ export async function runCommand(
   const config = parseConfig(env);
   const outDir = resolve(values.out);
   if (values.watch) {
-    await prepareFolder(values.data, `--data ${values.data}`);
+    await prepareFolder(data, `--data ${data}`);
     await prepareFolder(outDir, `--out ${values.out}`);
     const engine = await createEngine(config);
-    return watch({ config, engine, outDir, port, queuePort, data: resolve(values.data), print });
+    return watch({ config, engine, outDir, port, queuePort, data: resolve(data), print });
   }
   // Every input is checked before anything starts, so a mistake costs nothing.
   const files = await collectFiles(positionals.length > 0 ? positionals : [SAMPLES], { outDir });

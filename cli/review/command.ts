@@ -5,7 +5,7 @@ import { parseConfig } from '../../shared/config';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/s3';
 import { LOCAL_BUCKET } from '../local/session';
 import { createS3Client } from '../s3-client';
-import { parseCommandLine, portOption, prepareFolder, UsageError } from '../usage';
+import { onlyWith, parseCommandLine, portOption, prepareFolder, UsageError } from '../usage';
 import { renderReview } from './render';
 import { reviewFromBucket } from './sources';
 import { writeFolderReview } from './write';
@@ -27,7 +27,8 @@ const OPTIONS = {
   from: { type: 'string' },
   bucket: { type: 'string' },
   local: { type: 'boolean', default: false },
-  port: { type: 'string', default: '4568' },
+  // No parse-time default: given without --local, it is refused rather than ignored.
+  port: { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -48,7 +49,8 @@ export async function reviewCommand(
       '--from reads a folder and --bucket or --local a bucket: pass one of them',
     );
   }
-  const port = portOption('port', values.port);
+  onlyWith(values, ['port'], 'local');
+  const port = portOption('port', values.port ?? '4568');
   const config = parseConfig(env);
   if (!values.bucket && !values.local) {
     const dir = resolve(values.from ?? 'out');

@@ -189,8 +189,21 @@ describe('article-digest run', () => {
         /^article-digest run: --out needs a value; see "article-digest run --help"$/,
       ],
       [
-        ['run', '--port', 'x'],
+        ['run', '--watch', '--port', 'x'],
         /^article-digest run: --port must be a port number from 0 to 65535, not "x"$/,
+      ],
+      // Options that work with another one were ignored without it, without a word.
+      [
+        ['run', 'c1', '--port', '5000'],
+        /^article-digest run: --port only applies with --watch: add --watch, or leave --port out$/,
+      ],
+      [
+        ['backfill', '--bucket', 'b', '--queue-url', 'http://q', '--poll-seconds', '5'],
+        /^article-digest backfill: --poll-seconds only applies with --batch: add --batch, or leave --poll-seconds out$/,
+      ],
+      [
+        ['review', '--bucket', 'b', '--port', '4568'],
+        /^article-digest review: --port only applies with --local: add --local, or leave --port out$/,
       ],
       [
         ['backfill', '--bogus'],
