@@ -76,6 +76,13 @@ export async function reviewCommand(
   const documents = await reviewFromBucket(s3, bucket, config.pipeline).catch((error: unknown) => {
     throw bucketError(error, bucket, values.local, port);
   });
+  if (documents.length === 0) {
+    const where = `s3://${bucket} under ${config.pipeline.outputPrefix} or ${config.pipeline.errorPrefix}`;
+    const fix = values.local ? 'drop a file into the watch server first' : 'check --bucket';
+    throw new UsageError(
+      `no digests or error records in ${where} yet: ${fix}, or check the prefixes (OUTPUT_PREFIX, ERROR_PREFIX)`,
+    );
+  }
   await writeFile(file, await renderReview(documents, `Article digests: ${bucket}`));
   print(`Review page: ${file}`);
   return 0;
