@@ -203,7 +203,10 @@ function articleTitle(sources: TitleSources, readability: string): string {
       known !== '' ? all.filter((p) => key(p) !== known) : all.length > 1 ? all.slice(0, -1) : all;
     return kept.length > 0 ? kept : all;
   };
-  const siteNames = new Set([key(sources.site), ...parts(sources.document).slice(1).map(key)]);
+  // A heading that is only a lesser part of the <title> is the site's logo or a section's name.
+  const titleParts = sources.document.split(TITLE_SEPARATOR).map(key);
+  const longestPart = titleParts.reduce((a, b) => (b.length > a.length ? b : a), '');
+  const siteNames = new Set([key(sources.site), ...titleParts.filter((p) => p !== longestPart)]);
   const headings = sources.headings.filter((h) => h.length >= 2 && !siteNames.has(key(h)));
   const heading = headings[0];
   if (heading !== undefined) {

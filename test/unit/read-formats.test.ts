@@ -406,6 +406,18 @@ describe('readableText', () => {
     expect(numbered.text).toBe('1. Ana will draft.\n2. Ben will check.\n');
   });
 
+  it('takes no site logo set in an <h1> for the title', async () => {
+    const story = Array.from(
+      { length: 3 },
+      (_, i) =>
+        `<p>Paragraph ${i + 1} says that the council approved a plan to build new flood defences along the river, after three floods in five years.</p>`,
+    ).join('');
+    const page = `<!doctype html><html><head><title>Council approves new flood defences - Metro Herald</title></head><body><header><h1 class="logo">Metro Herald</h1></header><main><article><h2>Council approves new flood defences</h2>${story}</article></main></body></html>`;
+    const { text } = await readableText(page, 'html');
+    expect(text.split('\n')[0]).toBe('Council approves new flood defences');
+    expect(text).not.toContain('Metro Herald');
+  });
+
   it('reads Markdown without its markup, each character mapped into the file', async () => {
     const markdown = fixture('retrospective.md').toString('utf8');
     const { text, raw } = await readableText(markdown, 'markdown');
