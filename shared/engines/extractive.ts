@@ -811,6 +811,13 @@ const ATTRIBUTED =
 const MAX_COMMITMENTS = 20;
 
 /**
+ * A list marker opening a line of prose (a bullet, "1.", "(2)", 三、): no part of a task stated in
+ * it, and still a verbatim quote without it.
+ */
+const LIST_MARKER =
+  /^(?:[-•·●○▪■□◆◇►*–—]\s*|\d{1,2}[.．、)]\s+|[（(]\d{1,2}[）)]\s*|[一二三四五六七八九十]{1,3}、)/u;
+
+/**
  * Sentences in which someone commits to or is told to act ("X will / must / is responsible for",
  * 由…负责, …牵头, 各部门要…前): one task per action, with its owner and deadline. Reported speech
  * (quotes, "said") states what someone thinks, not what they will do.
@@ -825,7 +832,7 @@ function commitments(sentences: Sentence[], near: (index: number) => number): Dr
     const text = s.text.replace(ATTRIBUTED, '.');
     if (/["“”]|\bsaid\b|\bsays\b|[?？]$/u.test(text)) continue;
     for (const c of commitmentsIn(text)) {
-      const quote = cutAt(c.text.trim(), MAX_TASK_LENGTH).trim();
+      const quote = cutAt(c.text.trim().replace(LIST_MARKER, ''), MAX_TASK_LENGTH).trim();
       if (measure(quote, isWide(quote) ? 'zh' : 'en') < 4) continue;
       tasks.push({
         task: stripEnd(quote),

@@ -130,6 +130,15 @@ describe('extractive engine', () => {
     expect(tasks[2]?.deadline).toBe('2020年底前');
   });
 
+  it('leaves the bullets of action lines out of their tasks', async () => {
+    const tasks = await tasksOf(
+      'Weekly sync\n\nAction items:\n• Tom will send the budget report by Friday.\n- Ben will call the printer next week.\n1. Finance will approve the invoice by June.\n2. Legal will review the contract by July.',
+    );
+    expect(tasks).toContain('Tom will send the budget report by Friday');
+    expect(tasks).toContain('Ben will call the printer next week');
+    expect(tasks.filter((t) => /^[-•\d]/u.test(t))).toEqual([]);
+  });
+
   it('takes English sentences that commit someone as tasks when there is no list', async () => {
     const text =
       'The council met on Tuesday. The transport department will resurface Main Street by June 2027. Residents said they were pleased. Contractors must keep one lane open at all times.';
