@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       : [first, rest];
   if (name === 'help' || name === '--help' || name === '-h') {
     const [topic, ...extra] = args;
-    if (topic === undefined) {
+    if (topic === undefined || topic === 'help') {
       console.log(USAGE);
       return 0;
     }

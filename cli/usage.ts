@@ -29,16 +29,23 @@ export function parseCommandLine<T extends Options>(
   options: T,
   allowPositionals = false,
 ) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
-  } catch (error) {
-    throw new UsageError(
-      `${parseErrorMessage(error, options)}; see "article-digest ${command} --help"`,
-      {
-        cause: error,
-      },
-    );
+  const parsed = (() => {
+    try {
+      return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    } catch (error) {
+      throw new UsageError(
+        `${parseErrorMessage(error, options)}; see "article-digest ${command} --help"`,
+        { cause: error },
+      );
+    }
+  })();
+  // `--out ""` (an unset shell variable) would mean the working folder: never what was meant.
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === '') {
+      throw new UsageError(`--${name} needs a value; see "article-digest ${command} --help"`);
+    }
   }
+  return parsed;
 }
 
 function parseErrorMessage(error: unknown, options: Options): string {

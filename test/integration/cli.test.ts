@@ -188,6 +188,11 @@ describe('article-digest run', () => {
         ['run', 'c1', '--out'],
         /^article-digest run: --out needs a value; see "article-digest run --help"$/,
       ],
+      // An empty value (an unset shell variable) meant the working folder.
+      [
+        ['run', 'c1', '--out', ''],
+        /^article-digest run: --out needs a value; see "article-digest run --help"$/,
+      ],
       [
         ['run', '--watch', '--port', 'x'],
         /^article-digest run: --port must be a port number from 0 to 65535, not "x"$/,
@@ -279,9 +284,10 @@ describe('article-digest run', () => {
         ['backfill', '--help'],
         ['review', '-h'],
         ['help', 'review'],
+        ['help', 'help'],
       ].map((args) => cli(args, dir)),
     );
-    const [top, runHelp, backfillHelp, reviewHelp, helpReview] = results;
+    const [top, runHelp, backfillHelp, reviewHelp, helpReview, helpHelp] = results;
     for (const result of results) expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(top?.stdout).toMatch(/^Usage: article-digest <command>/);
     expect(runHelp?.stdout).toMatch(
@@ -290,6 +296,7 @@ describe('article-digest run', () => {
     expect(backfillHelp?.stdout).toMatch(/^Usage: article-digest backfill[\s\S]*--dry-run/);
     expect(reviewHelp?.stdout).toMatch(/^Usage: article-digest review[\s\S]*--from DIR/);
     expect(helpReview?.stdout).toBe(reviewHelp?.stdout);
+    expect(helpHelp?.stdout).toBe(top?.stdout);
   });
 
   it('uses the LLM engine of OPENAI_BASE_URL when OPENAI_API_KEY is set', async () => {
