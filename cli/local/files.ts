@@ -72,7 +72,10 @@ export async function collectFiles(
     }
   }
   const byName = new Map<string, string>();
-  for (const file of files) {
+  const seen = new Set<string>();
+  // A file given twice (its folder and itself) is one document under its first name, not two.
+  const once = files.filter((file) => !seen.has(file.path) && seen.add(file.path));
+  for (const file of once) {
     const other = byName.get(file.name);
     if (other !== undefined && other !== file.path) {
       throw new UsageError(
@@ -81,7 +84,7 @@ export async function collectFiles(
     }
     byName.set(file.name, file.path);
   }
-  const unique = [...new Map(files.map((f) => [f.name, f])).values()];
+  const unique = [...new Map(once.map((f) => [f.name, f])).values()];
   return unique.sort((a, b) => a.name.localeCompare(b.name));
 }
 

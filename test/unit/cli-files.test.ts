@@ -40,6 +40,13 @@ describe('collectFiles', () => {
     expect(files.map((f) => f.name)).toEqual(['c1/report.txt', 'c2/report.txt', 'note.txt']);
   });
 
+  it('takes a file given twice, by its folder and by itself, once under its first name', async () => {
+    await put('c1/a.txt');
+    await put('c1/b.txt');
+    const files = await collectFiles([join(dir, 'c1'), join(dir, 'c1', 'a.txt'), join(dir, 'c1')]);
+    expect(files.map((f) => f.name)).toEqual(['c1/a.txt', 'c1/b.txt']);
+  });
+
   it('refuses two files that would get one name', async () => {
     await put('a/report.txt');
     await put('b/report.txt');
