@@ -59,16 +59,21 @@ export async function collectFiles(
         .map((e) => e.parentPath);
       if (outDir !== undefined) outputs.push(outDir);
       for (const e of entries) {
-        if (!e.isFile() || e.name.startsWith('.')) continue;
+        if (!(e.isFile() || e.isSymbolicLink()) || e.name.startsWith('.')) continue;
         const path = join(e.parentPath, e.name);
         if (outputs.some((folder) => within(path, folder))) continue;
         // Files inside hidden folders (.git, .cache) are not documents either.
         const parts = relative(full, path).split(sep);
         if (parts.some((part) => part.startsWith('.'))) continue;
+        // A link to a file is that file; links to folders are not followed (they can loop).
+        if (e.isSymbolicLink() && !(await stat(path).catch(() => null))?.isFile()) continue;
         files.push({ path, name: prefix + parts.join('/') });
       }
-    } else {
+    } else if (info.isFile()) {
       files.push({ path: full, name: basename(full) });
+    } else {
+      // A pipe or a device would be read until it ends, which may be never.
+      throw new UsageError(`${p} is neither a file nor a folder: pass files or folders`);
     }
   }
   const byName = new Map<string, string>();

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   clearPreviousRun,
@@ -45,6 +47,25 @@ describe('collectFiles', () => {
     await put('c1/b.txt');
     const files = await collectFiles([join(dir, 'c1'), join(dir, 'c1', 'a.txt'), join(dir, 'c1')]);
     expect(files.map((f) => f.name)).toEqual(['c1/a.txt', 'c1/b.txt']);
+  });
+
+  it('takes a link to a file as that file, and does not follow links to folders', async () => {
+    // Linked files were skipped without a word.
+    await put('elsewhere/linked.txt');
+    await put('in/a.txt');
+    await symlink(join(dir, 'elsewhere', 'linked.txt'), join(dir, 'in', 'linked.txt'));
+    await symlink(join(dir, 'elsewhere'), join(dir, 'in', 'folder-link'));
+    await symlink(join(dir, 'nowhere.txt'), join(dir, 'in', 'broken.txt'));
+    const files = await collectFiles([join(dir, 'in')]);
+    expect(files.map((f) => f.name)).toEqual(['a.txt', 'linked.txt']);
+  });
+
+  it('refuses a path that is neither a file nor a folder, which could be read forever', async () => {
+    const fifo = join(dir, 'pipe');
+    await promisify(execFile)('mkfifo', [fifo]);
+    await expect(collectFiles([fifo])).rejects.toThrow(
+      new UsageError(`${fifo} is neither a file nor a folder: pass files or folders`),
+    );
   });
 
   it('refuses two files that would get one name', async () => {
