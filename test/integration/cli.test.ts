@@ -49,6 +49,30 @@ async function cli(
   }
 }
 
+/** The folders and files the user-mistake cases point at. */
+async function mistakeFixtures(dir: string): Promise<void> {
+  await mkdir(join(dir, 'c1'));
+  await writeFile(join(dir, 'c1', 'a.txt'), '一是抓好春耕生产。');
+  await writeFile(join(dir, 'afile'), 'not a folder');
+  await mkdir(join(dir, 'empty', '.git'), { recursive: true });
+  await writeFile(join(dir, 'empty', '.git', 'config'), '[core]');
+}
+
+/** Runs each case (a few CLIs at a time) and expects exit code 2, no stdout and one line. */
+async function expectMistakes(dir: string, cases: Array<[string[], RegExp]>): Promise<void> {
+  for (let i = 0; i < cases.length; i += 4) {
+    const batch = cases.slice(i, i + 4);
+    const results = await Promise.all(batch.map(([args]) => cli(args, dir)));
+    results.forEach(({ code, stdout, stderr }, j) => {
+      const [args, message] = batch[j] ?? [[], /$/];
+      expect({ args, code, stdout }).toEqual({ args, code: 2, stdout: '' });
+      const lines = stderr.trim().split('\n');
+      expect(lines, args.join(' ')).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+    });
+  }
+}
+
 describe('article-digest run', () => {
   let dir: string;
   beforeEach(async () => {
@@ -157,13 +181,9 @@ describe('article-digest run', () => {
     expect(stderr).toBe('');
   });
 
-  it('answers each user mistake with one line naming the fix and exit code 2', async () => {
-    await mkdir(join(dir, 'c1'));
-    await writeFile(join(dir, 'c1', 'a.txt'), '一是抓好春耕生产。');
-    await writeFile(join(dir, 'afile'), 'not a folder');
-    await mkdir(join(dir, 'empty', '.git'), { recursive: true });
-    await writeFile(join(dir, 'empty', '.git', 'config'), '[core]');
-    const cases: Array<[string[], RegExp]> = [
+  it('answers each mistake in a run with one line naming the fix and exit code 2, before any work', async () => {
+    await mistakeFixtures(dir);
+    await expectMistakes(dir, [
       // Told before any work: these once digested first, then ended in an ENOTDIR stack trace.
       [
         ['run', 'c1', '--out', 'afile'],
@@ -202,30 +222,16 @@ describe('article-digest run', () => {
         ['run', 'c1', '--port', '5000'],
         /^article-digest run: --port only applies with --watch: add --watch, or leave --port out$/,
       ],
-      [
-        ['backfill', '--bucket', 'b', '--queue-url', 'http://q', '--poll-seconds', '5'],
-        /^article-digest backfill: --poll-seconds only applies with --batch: add --batch, or leave --poll-seconds out$/,
-      ],
+    ]);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('answers each mistake in a review with one line naming the fix and exit code 2, writing nothing', async () => {
+    await mistakeFixtures(dir);
+    await expectMistakes(dir, [
       [
         ['review', '--bucket', 'b', '--port', '4568'],
         /^article-digest review: --port only applies with --local: add --local, or leave --port out$/,
-      ],
-      [
-        ['backfill', '--bogus'],
-        /^article-digest backfill: unknown option --bogus; see "article-digest backfill --help"$/,
-      ],
-      [
-        ['backfill'],
-        /^article-digest backfill: backfill needs --bucket and --queue-url .*, or --local$/,
-      ],
-      // Nothing listens on this port: the first free port the system hands out, released again.
-      [
-        ['backfill', '--local', '--port', String(await freePort())],
-        /^article-digest backfill: nothing listens on 127\.0\.0\.1:\d+: start "article-digest run --watch" in another terminal first \(or pass --port N\)$/,
-      ],
-      [
-        ['backfill', '--local', '--since', 'yesterday'],
-        /^article-digest backfill: --since must be an ISO date such as 2026-11-01, not "yesterday"$/,
       ],
       [
         ['review', '--from', 'nowhere'],
@@ -249,6 +255,34 @@ describe('article-digest run', () => {
         ['review', '--bogus'],
         /^article-digest review: unknown option --bogus; see "article-digest review --help"$/,
       ],
+    ]);
+    expect(existsSync(join(dir, 'c1', 'review.html'))).toBe(false);
+  });
+
+  it('answers each mistake in a backfill, in help and in a command name with one line and exit code 2', async () => {
+    await mistakeFixtures(dir);
+    await expectMistakes(dir, [
+      [
+        ['backfill', '--bucket', 'b', '--queue-url', 'http://q', '--poll-seconds', '5'],
+        /^article-digest backfill: --poll-seconds only applies with --batch: add --batch, or leave --poll-seconds out$/,
+      ],
+      [
+        ['backfill', '--bogus'],
+        /^article-digest backfill: unknown option --bogus; see "article-digest backfill --help"$/,
+      ],
+      [
+        ['backfill'],
+        /^article-digest backfill: backfill needs --bucket and --queue-url .*, or --local$/,
+      ],
+      // Nothing listens on this port: the first free port the system hands out, released again.
+      [
+        ['backfill', '--local', '--port', String(await freePort())],
+        /^article-digest backfill: nothing listens on 127\.0\.0\.1:\d+: start "article-digest run --watch" in another terminal first \(or pass --port N\)$/,
+      ],
+      [
+        ['backfill', '--local', '--since', 'yesterday'],
+        /^article-digest backfill: --since must be an ISO date such as 2026-11-01, not "yesterday"$/,
+      ],
       // This printed the general help with exit code 0.
       [
         ['help', 'bogus'],
@@ -262,18 +296,7 @@ describe('article-digest run', () => {
         ['frobnicate'],
         /^article-digest: unknown command "frobnicate"; the commands are run, backfill and review/,
       ],
-    ];
-    const results = await Promise.all(cases.map(([args]) => cli(args, dir)));
-    results.forEach(({ code, stdout, stderr }, i) => {
-      const [args, message] = cases[i] ?? [[], /$/];
-      expect({ args, code, stdout }).toEqual({ args, code: 2, stdout: '' });
-      const lines = stderr.trim().split('\n');
-      expect(lines, args.join(' ')).toHaveLength(1);
-      expect(lines[0]).toMatch(message);
-    });
-    // Told before anything was written.
-    expect(existsSync(join(dir, 'c1', 'review.html'))).toBe(false);
-    expect(existsSync(join(dir, 'out'))).toBe(false);
+    ]);
   });
 
   it('prints help for every command, with exit code 0', async () => {
