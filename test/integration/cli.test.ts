@@ -78,6 +78,19 @@ describe('article-digest run', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'article-digest-cli-'));
   });
+
+  it('reads the paths given to npm start from the folder npm was started in, and writes out/ there', async () => {
+    await mkdir(join(dir, 'docs'));
+    await writeFile(join(dir, 'docs', 'memo.txt'), 'Tom will send the report by Friday.\n');
+    // npm runs the start script in the package's folder, with the user's folder in INIT_CWD.
+    const { code, stdout } = await cli(['run', join('docs', 'memo.txt')], ROOT, {
+      npm_lifecycle_event: 'start',
+      INIT_CWD: dir,
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('incoming/memo.txt');
+    expect(existsSync(join(dir, 'out', 'digests', 'memo.txt.json'))).toBe(true);
+  });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('digests the files of a folder and prints a table, mirroring S3 keys under --out', async () => {
