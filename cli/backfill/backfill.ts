@@ -10,6 +10,7 @@ import type { Config } from '../../shared/config';
 import { Digest, type EngineInfo } from '../../shared/contract';
 import { s3NotificationFor } from '../../shared/handler';
 import { digestKey } from '../../shared/keys';
+import { counted } from '../count';
 import { type BatchBackfillOptions, type BatchOutcome, batchBackfill } from './batch';
 
 export interface BackfillOptions {
@@ -177,12 +178,14 @@ export async function backfill(options: BackfillOptions): Promise<BackfillPlan> 
     );
     if (result.Failed && result.Failed.length > 0) {
       throw new Error(
-        `The queue refused ${result.Failed.length} message(s): ${result.Failed[0]?.Message ?? 'no reason given'}`,
+        `The queue refused ${counted(result.Failed.length, 'message')}: ${result.Failed[0]?.Message ?? 'no reason given'}`,
       );
     }
     sent += batch.length;
     print(`sent ${sent}/${plan.toSend.length}`);
   }
-  print(`Done: ${sent} object(s) queued; digests are written as the function works through them.`);
+  print(
+    `Done: ${counted(sent, 'object')} queued; digests are written as the function works through them.`,
+  );
   return plan;
 }

@@ -25,6 +25,7 @@ import { DocumentError } from '../../shared/errors';
 import { prepareDocument } from '../../shared/pipeline';
 import { readDocument } from '../../shared/read';
 import type { ObjectStore } from '../../shared/store';
+import { counted } from '../count';
 import { UsageError } from '../usage';
 
 /** OpenAI's batch price as a share of the on-demand price (`LLM_BATCH_DISCOUNT`). */
@@ -137,7 +138,7 @@ export async function batchBackfill(options: BatchBackfillOptions): Promise<Batc
     costUsd: null,
   };
   print(
-    `Batch: ${planned.size} request(s) for ${options.objects.length - skipped} object(s)` +
+    `Batch: ${counted(planned.size, 'request')} for ${counted(options.objects.length - skipped, 'object')}` +
       (skipped
         ? ` (${skipped} left to the normal path: already indexed, paid, or unreadable)`
         : ''),
@@ -155,7 +156,7 @@ export async function batchBackfill(options: BatchBackfillOptions): Promise<Batc
       completion_window: '24h',
       metadata: { source: 'article-digest backfill' },
     });
-    print(`batch ${batch.id}: ${batch.status}, ${chunk.length} request(s)`);
+    print(`batch ${batch.id}: ${batch.status}, ${counted(chunk.length, 'request')}`);
     let shown = '';
     while (!FINAL.has(batch.status)) {
       await sleep(options.pollMs);
@@ -214,7 +215,7 @@ export async function batchBackfill(options: BatchBackfillOptions): Promise<Batc
       ? 'cost unknown (model not in the price table)'
       : `$${outcome.costUsd.toFixed(4)} at batch prices`;
   print(
-    `Batch done: ${outcome.kept} answer(s) kept, ${outcome.onDemand} left to on-demand calls; ${outcome.inputTokens} input and ${outcome.outputTokens} output tokens, ${costText}`,
+    `Batch done: ${counted(outcome.kept, 'answer')} kept, ${outcome.onDemand} left to on-demand calls; ${outcome.inputTokens} input and ${outcome.outputTokens} output tokens, ${costText}`,
   );
   return outcome;
 }
