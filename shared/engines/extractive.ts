@@ -89,11 +89,18 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
         normalized.text,
         layouts.flatMap((l) => l.sentences),
       );
+      const boxes = summaryBoxes(normalized.text);
       const articles = layouts.map(({ article, sentences: read }) => {
         // A Chinese news item's closing credit (（投资者报）, 新民网, @某某) is no part of its news.
         const sentences =
           language === 'zh' && genre === 'news' ? withoutTrailingCredit(read) : read;
-        const ranked = rankSentences(sentences, language, timeLimit, genre);
+        const ranked = rankSentences(
+          sentences,
+          language,
+          timeLimit,
+          genre,
+          boxedSentences(sentences, boxes),
+        );
         const size = sentences.reduce((n, s) => n + measure(s.text, language), 0);
         const tasks = findTasks(sentences, language, near, timeLimit, tasksLeft);
         tasksLeft -= tasks.length;
@@ -113,7 +120,7 @@ export function createExtractiveEngine(options: ExtractiveOptions = {}): Engine 
         articles.length === 1
           ? (articles[0]?.summary ?? '')
           : pickSummary(
-              rankSentences(all, language, timeLimit, genre),
+              rankSentences(all, language, timeLimit, genre, boxedSentences(all, boxes)),
               language,
               summaryLimit(size, language, budget, genre),
             );
@@ -359,12 +366,58 @@ interface Ranked {
   score: number;
 }
 
+/**
+ * The heading of the summary box that Chinese papers print with long stories: 核心阅读 (People's
+ * Daily), 核心提示, 内容提要, 内容摘要, 摘要, 导读, on a line of its own. The paragraphs below it
+ * are the editors' summary of the story.
+ */
+const SUMMARY_BOX =
+  /^[ \t]*(?:核心阅读|核心提示|内容提要|内容摘要|摘要|导读)[ \t]*[:：]?[ \t]*$/gmu;
+
+/** What a summary box's sentence adds to its score: more than any other sentence can have. */
+const BOXED = 10;
+
+/** Where the summary boxes of a text begin: the offsets right after their headings. */
+function summaryBoxes(text: string): number[] {
+  return [...text.matchAll(SUMMARY_BOX)].map((m) => (m.index ?? 0) + m[0].length);
+}
+
+/**
+ * The sentences of the summary boxes beginning at `boxes`: the paragraph after each heading, and
+ * the next one too when the first is short (a box is one or two paragraphs; what follows it is
+ * the story, often under a heading of its own).
+ */
+function boxedSentences(sentences: Sentence[], boxes: readonly number[]): Set<Sentence> {
+  const boxed = new Set<Sentence>();
+  for (const from of boxes) {
+    const first = firstIndex(sentences, (s) => s.start >= from);
+    let paragraph = sentences[first]?.paragraph;
+    let length = 0;
+    for (let i = first; i < sentences.length && paragraph !== undefined; i++) {
+      const s = sentences[i] as Sentence;
+      if (s.paragraph !== paragraph) {
+        const alone = sentences[i + 1]?.paragraph !== s.paragraph;
+        const heading = alone && s.text.length <= 30;
+        if (length >= BOX_SHORT || s.paragraph !== paragraph + 1 || heading) break;
+        paragraph = s.paragraph;
+      }
+      boxed.add(s);
+      length += s.text.length;
+    }
+  }
+  return boxed;
+}
+
+/** A summary box's first paragraph shorter than this (characters) goes on in the next one. */
+const BOX_SHORT = 60;
+
 /** Scores sentences by cosine to the centroid (centrality), lead position and paragraph lead. */
 function rankSentences(
   sentences: Sentence[],
   language: string,
   timeLimit: TimeLimit,
   genre: Genre,
+  boxed: ReadonlySet<Sentence> = new Set(),
 ): Ranked[] {
   const news = language === 'zh' && genre === 'news';
   const tick = pacer(timeLimit, 'ranking sentences');
@@ -403,7 +456,8 @@ function rankSentences(
         : (centrality * W_CENTRAL + lead * W_LEAD + (opensParagraph ? 0.1 : 0)) *
           listy *
           background;
-      return { sentence, score };
+      // The editors' own summary outranks every sentence chosen by position or centrality.
+      return { sentence, score: boxed.has(sentence) ? score + BOXED : score };
     })
     .sort((a, b) => b.score - a.score);
 }
@@ -416,8 +470,10 @@ function rankSentences(
 function pickSummary(ranked: Ranked[], language: string, limit: number): string {
   const chosen: Sentence[] = [];
   let used = 0;
+  // With the editors' summary box at hand, the summary is made of it alone.
+  const boxed = (ranked[0]?.score ?? 0) >= BOXED;
   for (const { sentence, score } of ranked) {
-    if (score <= 0) break;
+    if (score <= 0 || (boxed && score < BOXED)) break;
     const n = measure(sentence.text, language);
     if (used + n > limit && chosen.length > 0) continue;
     chosen.push(sentence);

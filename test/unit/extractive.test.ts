@@ -130,6 +130,24 @@ describe('extractive engine', () => {
     expect(tasks[2]?.deadline).toBe('2020年底前');
   });
 
+  it("sums up long Chinese news from the editors' summary box (核心阅读) when the page prints one", async () => {
+    const story = [
+      '  图为新建成的滨江步道。',
+      '  核心阅读',
+      '  今年以来，某市加快推进城市更新，老旧小区改造已完成八成。居民普遍反映，出行和停车更方便了。',
+      '  专家认为，城市更新不能只做表面文章，要在完善公共服务上持续用力。',
+      '  改造从“楼下”开始',
+      ...Array.from(
+        { length: 12 },
+        (_, i) =>
+          `  第${i + 1}个小区的改造从加装电梯和修缮管网入手，施工队伍分批进场，街道干部逐户上门听取意见，工程进度每周公示一次。`,
+      ),
+    ].join('\n');
+    const { summary } = await engine.digest(prepare(story));
+    expect(summary).toContain('今年以来，某市加快推进城市更新，老旧小区改造已完成八成。');
+    expect(summary).not.toContain('小区的改造从加装电梯');
+  });
+
   it('leaves the bullets of action lines out of their tasks', async () => {
     const tasks = await tasksOf(
       'Weekly sync\n\nAction items:\n• Tom will send the budget report by Friday.\n- Ben will call the printer next week.\n1. Finance will approve the invoice by June.\n2. Legal will review the contract by July.',
