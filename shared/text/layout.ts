@@ -53,6 +53,13 @@ const FIELD_LINE = /^(?:[\p{L}\p{N}]+ ){0,2}[\p{L}\p{N}]+\s*[:：]\s*\S/u;
 const CAPTION_LINE = /^(?:图为|图片|上图|下图|左图|右图|Photo:|Pictured:|Image:)/u;
 const CAPTION = /^(?:图为|图片|上图|下图|左图|右图|Photo:|Pictured:|Image:)|图为/u;
 
+/**
+ * A caption line of a printed page: it ends with the photographer's credit (刘兆明摄(人民视觉),
+ * 新华社记者 李贺 摄, （张三摄）), or is the agency's credit alone (新华社发).
+ */
+const CREDITED_PHOTO =
+  /(?:^|[。！？!?\s])[（(]?(?:新华社记者\s*|记者\s*)?\p{Script=Han}{2,4}(?:\s+\p{Script=Han}{2,4})*\s*摄(?:影)?\s*(?:[（(][^（）()]{1,12}[）)])?[）)]?\s*$|^(?:新华社|中新社)\s*(?:发|供图)$/u;
+
 /** An inline byline: 文/张茂盛 梁永超 图/郭永乐 李伟杰. */
 const INLINE_BYLINE =
   /^(?:(?:文|图|文图|摄影)\s*[/／]\s*\p{Script=Han}{2,4}(?:\s+\p{Script=Han}{2,4})*\s*)+/u;
@@ -111,7 +118,7 @@ export function splitArticles(normalized: Normalized): ArticleLayout[] {
 
   for (const p of paragraphs) {
     const line = lineOf(p);
-    if (isEditorial(line)) continue;
+    if (isEditorial(line) || CREDITED_PHOTO.test(line)) continue;
     if (isCredit(line)) {
       current.bylines.push(line.replace(/^[（(]\s*|\s*[）)]$/g, ''));
       // Under a title, before any text ("By Jane Doe"), a credit opens its story; after the

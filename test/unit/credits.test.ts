@@ -44,6 +44,18 @@ describe('Chinese news credits', () => {
     );
   });
 
+  it("leaves out a printed page's photo captions, told by their photographer's credit", async () => {
+    const text = [
+      '  滨江公园内新落成的城市雕塑群吸引不少市民驻足观看，成为周末休闲的新去处。　王晓明摄(人民视觉)',
+      '  新华社发',
+      '  市政府昨天召开常务会议，研究部署城市更新工作。会议要求，今年完成老旧小区改造一百个，新增公园绿地五十公顷。',
+      '  会议指出，城市更新要坚持以人民为中心，把群众满意作为衡量标准。',
+    ].join('\n');
+    const body = await digestContent({ engine }, text, 'text');
+    expect(written(body)).not.toMatch(/雕塑群|王晓明|新华社发/);
+    expect(body.summary).toContain('市政府昨天召开常务会议');
+  });
+
   it('keeps a credit that ends a story as the end of that story', async () => {
     const text = [
       '春耕生产全面展开',
