@@ -13,6 +13,16 @@ import type { DeadLetterQueue } from './queue';
 import { TimeLimit } from './time-limit';
 import * as z from './zod';
 
+/** Whether an event's key decodes: S3 encodes every "%" of a key, so a bare one is malformed. */
+function decodable(key: string): boolean {
+  try {
+    decodeEventKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One S3 event notification record, as S3 sends it (keys URL-encoded). */
 const S3Record = z.object({
   eventSource: z.literal('aws:s3'),
@@ -20,7 +30,15 @@ const S3Record = z.object({
   s3: z.object({
     bucket: z.object({ name: z.string().check(z.minLength(1)) }),
     object: z.object({
-      key: z.string().check(z.minLength(1)),
+      key: z
+        .string()
+        .check(
+          z.minLength(1),
+          z.refine(
+            decodable,
+            'must be URL-encoded as S3 encodes keys (a "%" not followed by two hex digits is not)',
+          ),
+        ),
       size: z.optional(z.int().check(z.nonnegative())),
       eTag: z.optional(z.string()),
       versionId: z.optional(z.string()),

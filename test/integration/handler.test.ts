@@ -184,16 +184,31 @@ describe('digest handler', () => {
         Records: [
           sqsMessage('not-json', '{oops'),
           sqsMessage('not-s3', { Records: [{ eventSource: 'aws:s3', s3: {} }] }),
+          // A "%" S3 would have encoded as %25: the key cannot be decoded.
+          sqsMessage('bad-key', {
+            Records: [
+              {
+                eventSource: 'aws:s3',
+                eventName: 'ObjectCreated:Put',
+                s3: { bucket: { name: s3.bucket }, object: { key: 'incoming/100%.txt' } },
+              },
+            ],
+          }),
           sqsMessage('ok', s3Event(s3.bucket, 'incoming/a b.txt')),
         ],
       });
-      // First receive, yet nothing goes back to the queue: both are already dead-lettered.
+      // First receive, yet nothing goes back to the queue: all three are already dead-lettered.
       expect(response?.batchItemFailures).toEqual([]);
-      expect(dead).toEqual(['{oops', expect.stringContaining('"s3":{}')]);
+      expect(dead).toEqual([
+        '{oops',
+        expect.stringContaining('"s3":{}'),
+        expect.stringContaining('100%.txt'),
+      ]);
       const logged = lines.filter((l) => l.includes('dead-letter queue'));
-      expect(logged).toHaveLength(2);
+      expect(logged).toHaveLength(3);
       expect(logged[0]).toMatch(/not JSON/);
       expect(logged[1]).toMatch(/eventName|s3\.bucket|s3\.object/);
+      expect(logged[2]).toMatch(/URL-encoded/);
     } finally {
       await queue.close();
     }
