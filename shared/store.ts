@@ -117,6 +117,7 @@ function errorCode(error: unknown): string | undefined {
  */
 async function exchange(
   url: URL,
+  path: string,
   method: string,
   headers: Record<string, string>,
   body: Buffer | undefined,
@@ -129,7 +130,7 @@ async function exchange(
       protocol: url.protocol,
       hostname: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port || undefined,
-      path: url.pathname + url.search,
+      path,
       method,
       headers,
       timeout: timeoutMs,
@@ -223,8 +224,9 @@ export function createSigner(credentials: AwsCredentials, region: string) {
     url: string,
     headers: Record<string, string>,
     datetime?: string,
-  ): Promise<{ url: URL; headers: Map<string, string> }> => {
+  ): Promise<{ url: URL; path: string; headers: Map<string, string> }> => {
     const parsed = new URL(url);
+    const raw = rawPath(url);
     const amzDate = datetime ?? new Date().toISOString().replace(/[:-]|\.\d{3}/g, '');
     const all = new Map<string, string>();
     // As the Fetch API's Headers: names in lower case, values trimmed, repeated names joined.
@@ -246,13 +248,20 @@ export function createSigner(credentials: AwsCredentials, region: string) {
           `${name}:${name === 'host' ? parsed.host : (all.get(name) ?? '').replace(/\s+/g, ' ')}`,
       )
       .join('\n');
-    let path: string;
-    try {
-      path = decodeURIComponent(parsed.pathname.replace(/\+/g, ' '));
-    } catch {
-      path = parsed.pathname;
-    }
-    const encodedPath = encodeRfc3986(path).replace(/%2F/g, '/');
+    // Each segment encoded once, as S3 reads it; a "." or ".." segment stays as it was sent
+    // (%2E%2E), which S3 takes literally, as the AWS SDK's signer does.
+    const encodedPath = raw.pathname
+      .split('/')
+      .map((segment) => {
+        let decoded: string;
+        try {
+          decoded = decodeURIComponent(segment.replace(/\+/g, ' '));
+        } catch {
+          return segment;
+        }
+        return decoded === '.' || decoded === '..' ? segment : encodeRfc3986(decoded);
+      })
+      .join('/');
     // S3 signs the first value of a repeated query parameter only.
     const seen = new Set<string>();
     const query: Array<[string, string]> = [];
@@ -286,7 +295,11 @@ export function createSigner(credentials: AwsCredentials, region: string) {
       'authorization',
       `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${credentialString}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
     );
-    return { url: parsed, headers: new Map([...all].sort(([a], [b]) => (a < b ? -1 : 1))) };
+    return {
+      url: parsed,
+      path: raw.pathname + raw.search,
+      headers: new Map([...all].sort(([a], [b]) => (a < b ? -1 : 1))),
+    };
   };
 }
 
@@ -296,6 +309,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function header(answer: S3Answer, name: string): string | null {
   const value = answer.headers[name];
   return typeof value === 'string' ? value : null;
+}
+
+/**
+ * The path and query of `url` as written. The URL parser resolves "." and ".." segments away,
+ * percent-encoded ones too (%2E%2E), and an S3 key may hold them: `digests/../a.json` is a key
+ * of its own, not `a.json`.
+ */
+function rawPath(url: string): { pathname: string; search: string } {
+  const from = url.indexOf('/', url.indexOf('//') + 2);
+  const rest = from < 0 ? '/' : url.slice(from);
+  const query = rest.indexOf('?');
+  return query < 0
+    ? { pathname: rest, search: '' }
+    : { pathname: rest.slice(0, query), search: rest.slice(query) };
 }
 
 /** Encodes a key for a URL path as S3 expects: RFC 3986, slashes kept. */
@@ -358,14 +385,14 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
     const sent: Record<string, string> = Object.fromEntries(signed.headers);
     if (body) sent['content-length'] = String(body.length);
     try {
-      return await exchange(signed.url, method, sent, body, timeoutMs);
+      return await exchange(signed.url, signed.path, method, sent, body, timeoutMs);
     } catch (error) {
       // A kept-alive connection the server closed while idle: the request never reached it.
       const stale =
         (error as { reusedSocket?: boolean }).reusedSocket === true &&
         ['ECONNRESET', 'EPIPE'].includes(errorCode(error) ?? '');
       if (!stale) throw error;
-      return await exchange(signed.url, method, sent, body, timeoutMs);
+      return await exchange(signed.url, signed.path, method, sent, body, timeoutMs);
     }
   };
   const send = async (

@@ -28,7 +28,10 @@ export function createUploader(
     const headers: Record<string, string> = Object.fromEntries(signed.headers);
     headers['content-length'] = String(bytes.length);
     await new Promise<void>((resolve, reject) => {
-      const out = request(url, { method: 'PUT', headers, agent }, (response) => {
+      // The signed path, not the URL: the URL parser would resolve a key's ".." segments away.
+      const { hostname, port, protocol } = signed.url;
+      const target = { protocol, hostname, port, path: signed.path };
+      const out = request({ ...target, method: 'PUT', headers, agent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {

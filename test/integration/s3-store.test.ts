@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalS3, startLocalS3 } from '../../cli/local/s3';
 import { TransientError } from '../../shared/errors';
@@ -144,6 +145,22 @@ describe('S3 store over node:http', () => {
     expect(new TextDecoder().decode(read?.body)).toBe('内容');
     await store.delete(s3.bucket, key);
     expect(await store.head(s3.bucket, key)).toBeNull();
+  });
+
+  it('writes keys with "." and ".." segments under those keys, not where a URL would resolve them', async () => {
+    const store = storeOf(s3.endpoint);
+    const keys = ['digests/../a.txt.json', 'digests/./c.json', 'digests/%2E%2E/d.json'];
+    for (const key of keys) await store.put(s3.bucket, key, key, 'text/plain');
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
+    const stored = (listed.Contents ?? []).map((c) => c.Key);
+    for (const key of keys) {
+      expect(stored).toContain(key);
+      const read = await store.get({ bucket: s3.bucket, key });
+      expect(new TextDecoder().decode(read?.body)).toBe(key);
+      await store.delete(s3.bucket, key);
+    }
+    expect(stored).not.toContain('a.txt.json');
+    expect(stored).not.toContain('digests/c.json');
   });
 
   it('sends a request again on a new connection when the server closed the kept-alive one', async () => {
