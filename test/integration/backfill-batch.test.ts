@@ -220,7 +220,7 @@ describe('article-digest backfill --batch', () => {
       cwd: dir,
     });
     expect(real.stdout).toMatch(/batch batch_\d+: expired, 2\/(\d+) done/);
-    expect(real.stdout).toMatch(/Batch done: 2 answer\(s\) kept, [1-9]\d* left to on-demand calls/);
+    expect(real.stdout).toMatch(/Batch done: 2 answers kept, [1-9]\d* left to on-demand calls/);
     const usages = await newDigests();
     expect(errorRecords()).toEqual([]);
 
