@@ -4,7 +4,7 @@
  *
  * ```ts
  * import { Digest } from 'article-digest/contract';
- * const digest = Digest.parse(JSON.parse(body)); // typed as Digest, or throws a ZodError
+ * const digest = Digest.parse(JSON.parse(body)); // typed as Digest, or throws a $ZodError
  * ```
  *
  * `OutputRecord` reads either kind (`kind` tells them apart); `schemaFiles` locates the published

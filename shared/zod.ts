@@ -8,6 +8,7 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 
-z.config(en());
+// Only where no language was chosen: a consumer of the contract package may have set its own.
+if (z.config().localeError === undefined) z.config(en());
 
 export * from 'zod/mini';

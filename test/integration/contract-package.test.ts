@@ -33,12 +33,19 @@ import schema from 'article-digest/schema/digest.schema.json' with { type: 'json
 
 const digest = Digest.parse(JSON.parse(readFileSync(process.argv[2], 'utf8')));
 const broken = OutputRecord.safeParse({ ...digest, articles: 'none' });
+let thrown;
+try {
+  Digest.parse({ ...digest, articles: 'none' });
+} catch (error) {
+  thrown = { name: error.name, issue: error.issues[0].message, path: error.issues[0].path };
+}
 const fromFile = JSON.parse(readFileSync(schemaFiles.digest, 'utf8'));
 console.log(JSON.stringify({
   version: SCHEMA_VERSION,
   key: digest.source.key,
   tasks: digest.articles.flatMap((a) => a.tasks).length,
   rejects: !broken.success,
+  thrown,
   schemaRef: schema.$ref,
   sameSchema: JSON.stringify(fromFile) === JSON.stringify(schema),
 }));
@@ -104,6 +111,12 @@ describe('article-digest/contract from a separate package', () => {
       key: `incoming/${SAMPLE_000}`,
       tasks: 8,
       rejects: true,
+      // What README says a failed parse throws, with English messages.
+      thrown: {
+        name: '$ZodError',
+        issue: 'Invalid input: expected array, received string',
+        path: ['articles'],
+      },
       schemaRef: '#/$defs/Digest',
       sameSchema: true,
     });
