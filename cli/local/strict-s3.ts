@@ -370,6 +370,14 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3S
         if (!uploads.delete(uploadId)) throw noSuchUpload();
         return send(res, 204);
       }
+      // A conditional delete (If-Match), as general purpose buckets take it: 404 without the
+      // object, 412 when its ETag differs.
+      const match = req.headers['if-match'];
+      if (match !== undefined) {
+        const current = bucket.get(key);
+        if (!current) throw noSuchKey(key);
+        if (!etagMatches(match, current.etag)) throw preconditionFailed('If-Match');
+      }
       await bucket.delete(key);
       return send(res, 204);
     }
@@ -445,6 +453,7 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3S
     }
     const original = bucket.get(source.key);
     if (!original) throw noSuchKey(source.key);
+    copySourceConditions(req.headers, original);
     const replace = req.headers['x-amz-metadata-directive'] === 'REPLACE';
     if (source.key === key && !replace) {
       throw new S3Error(
@@ -780,6 +789,38 @@ function sendObject(
   res.end(head ? undefined : object.body);
 }
 
+/**
+ * CopyObject's conditions on its source, as S3 evaluates them: x-amz-copy-source-if-match and
+ * -if-unmodified-since (a true if-match makes the date moot), -if-none-match and
+ * -if-modified-since (a false if-none-match makes the date moot). Any that fails is 412.
+ */
+function copySourceConditions(headers: IncomingHttpHeaders, source: StoredObject): void {
+  const value = (name: string) => {
+    const v = headers[`x-amz-copy-source-${name}`];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const time = (name: string) => {
+    const t = Date.parse(value(name) ?? '');
+    return Number.isNaN(t) ? null : t;
+  };
+  const match = value('if-match');
+  const noneMatch = value('if-none-match');
+  const unmodifiedSince = time('if-unmodified-since');
+  const modifiedSince = time('if-modified-since');
+  if (match !== undefined) {
+    if (!etagMatches(match, source.etag)) throw preconditionFailed('x-amz-copy-source-If-Match');
+  } else if (unmodifiedSince !== null && source.lastModified > unmodifiedSince) {
+    throw preconditionFailed('x-amz-copy-source-If-Unmodified-Since');
+  }
+  if (noneMatch !== undefined) {
+    if (etagMatches(noneMatch, source.etag)) {
+      throw preconditionFailed('x-amz-copy-source-If-None-Match');
+    }
+  } else if (modifiedSince !== null && source.lastModified <= modifiedSince) {
+    throw preconditionFailed('x-amz-copy-source-If-Modified-Since');
+  }
+}
+
 const preconditionFailed = (condition: string) =>
   new S3Error(
     412,
@@ -882,7 +923,8 @@ function listObjects(bucket: Bucket, name: string, query: URLSearchParams): stri
     const at = delimiter === '' ? -1 : key.indexOf(delimiter, prefix.length);
     const common = at === -1 ? null : key.slice(0, at + delimiter.length);
     if (count === limit) {
-      truncated = true;
+      // With max-keys=0 S3 lists nothing and says the listing is complete, not truncated.
+      truncated = limit > 0;
       break;
     }
     count++;

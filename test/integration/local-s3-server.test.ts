@@ -255,6 +255,44 @@ describe('local S3 server', () => {
     ).toEqual({ status: 400, code: 'InvalidRequest' });
   });
 
+  it('checks the conditions of a copy on its source and of a delete on its object, with 412 and 404', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cond/a', Body: 'a' }));
+    const etag = `"${md5Hex('a')}"`;
+    const copy = (conditions: Record<string, string>) =>
+      outcome(
+        s3.send(
+          new CopyObjectCommand({
+            Bucket: BUCKET,
+            Key: 'cond/b',
+            CopySource: `${BUCKET}/cond/a`,
+            ...conditions,
+          }),
+        ),
+      );
+    expect(await copy({ CopySourceIfMatch: '"wrong"' })).toEqual({
+      status: 412,
+      code: 'PreconditionFailed',
+    });
+    expect(await copy({ CopySourceIfNoneMatch: etag })).toEqual({
+      status: 412,
+      code: 'PreconditionFailed',
+    });
+    expect(await copy({ CopySourceIfMatch: etag })).toEqual({ status: 200, code: undefined });
+    expect(
+      (await send(server.endpoint, 'DELETE', `/${BUCKET}/cond/a`, { 'if-match': '"wrong"' }))
+        .status,
+    ).toBe(412);
+    expect(
+      (await send(server.endpoint, 'DELETE', `/${BUCKET}/cond/none`, { 'if-match': etag })).status,
+    ).toBe(404);
+    expect(
+      (await send(server.endpoint, 'DELETE', `/${BUCKET}/cond/a`, { 'if-match': etag })).status,
+    ).toBe(204);
+    const empty = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 0 }));
+    expect(empty.IsTruncated).toBe(false);
+    expect(empty.KeyCount).toBe(0);
+  });
+
   it('assembles a multipart upload, with the ETag S3 gives one, and refuses a small first part', async () => {
     const Key = 'incoming/big file.txt';
     const first = Buffer.alloc(5 * MIB, 'a');
