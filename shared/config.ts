@@ -16,6 +16,8 @@ const Prefix = z
 
 const PositiveInt = z.pipe(z.coerce.number(), z.int().check(z.positive()));
 const NonEmpty = () => z.string().check(z.minLength(1));
+/** An http(s) URL: "localhost:9000" parses as a URL of scheme "localhost:", which no client can use. */
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
 /** USD per million tokens, by model name. */
 export const PriceTable = z.record(
@@ -115,7 +117,7 @@ export const EnvSchema = z
      * The dead-letter queue's URL (deployed stack): a message that is not an S3 notification is
      * sent there at once, with the reason, instead of being received again and again.
      */
-    DEAD_LETTER_QUEUE_URL: z.optional(z.url()),
+    DEAD_LETTER_QUEUE_URL: z.optional(HttpUrl),
     /** Objects larger than this many bytes get a `too_large` error record without download. */
     MAX_OBJECT_BYTES: z._default(PositiveInt, 10 * 1024 * 1024),
     /** `extractive` (offline) or `openai`; default `openai` when an API key is set. */
@@ -123,7 +125,7 @@ export const EnvSchema = z
     OPENAI_API_KEY: z.optional(NonEmpty()),
     /** Secrets Manager secret holding the API key (deployed stack); read once per cold start. */
     OPENAI_API_KEY_SECRET_ID: z.optional(NonEmpty()),
-    OPENAI_BASE_URL: z.optional(z.url()),
+    OPENAI_BASE_URL: z.optional(HttpUrl),
     /** Model name sent to the API. */
     OPENAI_MODEL: z._default(NonEmpty(), 'gpt-4.1-mini'),
     /**
@@ -163,7 +165,7 @@ export const EnvSchema = z
     /** Price overrides as JSON: {"model":{"input":usdPerMTok,"output":usdPerMTok}}. */
     LLM_PRICES: z.optional(JsonPrices),
     /** S3 endpoint override, for S3-compatible servers (local mode). */
-    S3_ENDPOINT: z.optional(z.url()),
+    S3_ENDPOINT: z.optional(HttpUrl),
     AWS_REGION: z._default(NonEmpty(), 'us-east-1'),
     /** Credentials, as Lambda and the AWS CLI set them. */
     AWS_ACCESS_KEY_ID: z.optional(NonEmpty()),

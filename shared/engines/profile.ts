@@ -134,6 +134,8 @@ export function resolveProfile(
  */
 export function profileProblems(env: ProfileEnv): Array<{ variable: string; message: string }> {
   const problems: Array<{ variable: string; message: string }> = [];
+  // A base URL that is no URL at all has its own message, from the environment's schema.
+  if (env.OPENAI_BASE_URL && !URL.canParse(env.OPENAI_BASE_URL)) return problems;
   const provider = env.LLM_PROVIDER ?? detectProvider(env.OPENAI_BASE_URL);
   if (env.OPENAI_BASE_URL) {
     const url = new URL(env.OPENAI_BASE_URL);

@@ -27,6 +27,19 @@ describe('parseConfig', () => {
     expect(bad).toThrow(/INPUT_PREFIX[\s\S]*MAX_OBJECT_BYTES[\s\S]*DIGEST_ENGINE/);
   });
 
+  it('names a URL that is none, or not http(s), instead of failing on it', () => {
+    const bad = () =>
+      parseConfig({
+        OPENAI_BASE_URL: 'notaurl',
+        S3_ENDPOINT: 'localhost:9000',
+        DEAD_LETTER_QUEUE_URL: 'sqs.us-east-1.amazonaws.com/1/q',
+      });
+    expect(bad).toThrow(ConfigError);
+    expect(bad).toThrow(
+      /OPENAI_BASE_URL[\s\S]*S3_ENDPOINT: must be an http:\/\/ or https:\/\/ URL/,
+    );
+  });
+
   it('rejects nested prefixes, so outputs can never be taken for inputs', () => {
     expect(() => parseConfig({ OUTPUT_PREFIX: 'incoming/digests/' })).toThrow(/must not nest/);
   });
