@@ -453,7 +453,8 @@ export async function startStrictS3(options: StrictS3Options): Promise<StrictS3S
     }
     const original = bucket.get(source.key);
     if (!original) throw noSuchKey(source.key);
-    copySourceConditions(req.headers, original);
+    const failed = failedCondition(req.headers, 'x-amz-copy-source-', original);
+    if (failed) throw preconditionFailed(failed.condition);
     const replace = req.headers['x-amz-metadata-directive'] === 'REPLACE';
     if (source.key === key && !replace) {
       throw new S3Error(
@@ -746,25 +747,9 @@ function sendObject(
     'last-modified': lastModified,
     'accept-ranges': 'bytes',
   };
-  const ifMatch = headers['if-match'];
-  const ifNoneMatch = headers['if-none-match'];
-  const since = (name: string) => {
-    const value = headers[name];
-    const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-    return Number.isNaN(time) ? null : time;
-  };
-  const unmodifiedSince = since('if-unmodified-since');
-  const modifiedSince = since('if-modified-since');
-  if (ifMatch !== undefined) {
-    if (!etagMatches(ifMatch, object.etag)) throw preconditionFailed('If-Match');
-  } else if (unmodifiedSince !== null && object.lastModified > unmodifiedSince) {
-    throw preconditionFailed('If-Unmodified-Since');
-  }
-  if (ifNoneMatch !== undefined) {
-    if (etagMatches(ifNoneMatch, object.etag)) return send(res, 304, notModified(base));
-  } else if (modifiedSince !== null && object.lastModified <= modifiedSince) {
-    return send(res, 304, notModified(base));
-  }
+  const failed = failedCondition(headers, '', object);
+  if (failed?.status === 412) throw preconditionFailed(failed.condition);
+  if (failed?.status === 304) return send(res, 304, notModified(base));
   const size = object.body.length;
   const range = typeof headers.range === 'string' ? byteRange(headers.range, size) : null;
   if (range === 'unsatisfiable') {
@@ -790,35 +775,43 @@ function sendObject(
 }
 
 /**
- * CopyObject's conditions on its source, as S3 evaluates them: x-amz-copy-source-if-match and
- * -if-unmodified-since (a true if-match makes the date moot), -if-none-match and
- * -if-modified-since (a false if-none-match makes the date moot). Any that fails is 412.
+ * The first of S3's conditions on an object that fails, with what it answers, or null when all
+ * hold: If-Match and If-Unmodified-Since (a true If-Match makes the date moot) fail with 412,
+ * If-None-Match and If-Modified-Since (a false If-None-Match makes the date moot) with 304 on a
+ * read. `prefix` picks CopyObject's copies of them (`x-amz-copy-source-`), where all fail with 412.
  */
-function copySourceConditions(headers: IncomingHttpHeaders, source: StoredObject): void {
+function failedCondition(
+  headers: IncomingHttpHeaders,
+  prefix: '' | 'x-amz-copy-source-',
+  object: StoredObject,
+): { status: 304 | 412; condition: string } | null {
   const value = (name: string) => {
-    const v = headers[`x-amz-copy-source-${name}`];
+    const v = headers[`${prefix}${name}`];
     return typeof v === 'string' ? v : undefined;
   };
   const time = (name: string) => {
     const t = Date.parse(value(name) ?? '');
     return Number.isNaN(t) ? null : t;
   };
+  const fails = (status: 304 | 412, name: string) => ({
+    status: prefix === '' ? status : 412,
+    condition: `${prefix}${name.replace(/(^|-)(\w)/g, (_, dash: string, c: string) => dash + c.toUpperCase())}`,
+  });
   const match = value('if-match');
-  const noneMatch = value('if-none-match');
   const unmodifiedSince = time('if-unmodified-since');
-  const modifiedSince = time('if-modified-since');
   if (match !== undefined) {
-    if (!etagMatches(match, source.etag)) throw preconditionFailed('x-amz-copy-source-If-Match');
-  } else if (unmodifiedSince !== null && source.lastModified > unmodifiedSince) {
-    throw preconditionFailed('x-amz-copy-source-If-Unmodified-Since');
+    if (!etagMatches(match, object.etag)) return fails(412, 'if-match');
+  } else if (unmodifiedSince !== null && object.lastModified > unmodifiedSince) {
+    return fails(412, 'if-unmodified-since');
   }
+  const noneMatch = value('if-none-match');
+  const modifiedSince = time('if-modified-since');
   if (noneMatch !== undefined) {
-    if (etagMatches(noneMatch, source.etag)) {
-      throw preconditionFailed('x-amz-copy-source-If-None-Match');
-    }
-  } else if (modifiedSince !== null && source.lastModified <= modifiedSince) {
-    throw preconditionFailed('x-amz-copy-source-If-Modified-Since');
+    if (etagMatches(noneMatch, object.etag)) return fails(304, 'if-none-match');
+  } else if (modifiedSince !== null && object.lastModified <= modifiedSince) {
+    return fails(304, 'if-modified-since');
   }
+  return null;
 }
 
 const preconditionFailed = (condition: string) =>
