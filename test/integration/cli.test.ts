@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -7,11 +7,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../cli/local/s3';
-import { createS3Client } from '../../cli/s3-client';
 import { followSchema, startFakeOpenAi } from '../support/fake-openai';
 import { ROOT, SAMPLE_000, sampleBytes } from '../support/fixtures';
 import { poll } from '../support/poll';
+import { startWatch, stopWatch, type Watch } from '../support/watch';
 
 const BIN = resolve(ROOT, 'bin', 'article-digest.mjs');
 const run = promisify(execFile);
@@ -414,28 +413,12 @@ describe('article-digest run', () => {
   });
 
   describe('--watch', () => {
-    let child: ChildProcess | undefined;
-    // Stopped and waited for, so that it writes nothing into the folder being removed.
-    afterEach(async () => {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-    });
+    let watch: Watch | undefined;
+    afterEach(() => stopWatch(watch));
 
     it('names the port and the fix when a second watch server is started on it', async () => {
-      child = spawn(
-        process.execPath,
-        [BIN, 'run', '--watch', '--port', '0', '--queue-port', '0', '--out', 'out1'],
-        { env, cwd: dir },
-      );
-      let stdout = '';
-      child.stdout?.on('data', (chunk) => {
-        stdout += String(chunk);
-      });
-      const port = await poll(
-        () => /Local S3 server: http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1],
-      );
+      watch = await startWatch(['--out', 'out1'], { env, cwd: dir });
+      const port = new URL(watch.endpoint).port;
       const second = await cli(
         ['run', '--watch', '--port', port, '--queue-port', '0', '--out', 'out2', '--data', 'd2'],
         dir,
@@ -448,24 +431,8 @@ describe('article-digest run', () => {
 
     it('digests a file dropped with any S3 client, Chinese name with a space included', async () => {
       const out = join(dir, 'out');
-      child = spawn(
-        process.execPath,
-        [BIN, 'run', '--watch', '--port', '0', '--queue-port', '0', '--out', out],
-        { env, cwd: dir },
-      );
-      let stdout = '';
-      child.stdout?.on('data', (chunk) => {
-        stdout += String(chunk);
-      });
-      const endpoint = await poll(
-        () => /Local S3 server: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1],
-      );
-      const client = createS3Client({
-        region: 'us-east-1',
-        endpoint,
-        credentials: LOCAL_CREDENTIALS,
-      });
-      await client.send(
+      watch = await startWatch(['--out', out], { env, cwd: dir });
+      await watch.client.send(
         new PutObjectCommand({
           Bucket: 'article-digest-local',
           Key: 'incoming/会议 纪要.txt',

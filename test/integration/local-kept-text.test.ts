@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,11 +7,10 @@ import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RUN_MANIFEST } from '../../cli/local/files';
-import { LOCAL_CREDENTIALS } from '../../cli/local/s3';
-import { createS3Client } from '../../cli/s3-client';
 import type { Digest } from '../../shared/contract';
 import { ROOT } from '../support/fixtures';
 import { poll } from '../support/poll';
+import { startWatch, stopWatch, type Watch } from '../support/watch';
 
 const BIN = resolve(ROOT, 'bin', 'article-digest.mjs');
 const MEMO = resolve(ROOT, 'test', 'fixtures', 'read', 'memo.docx');
@@ -24,17 +23,13 @@ const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: '', DIGEST_ENGI
  */
 describe('local mode mirroring of kept text', () => {
   let dir: string;
-  let child: ChildProcess | undefined;
+  let watch: Watch | undefined;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'article-digest-kept-'));
   });
   afterEach(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-    }
-    child = undefined;
+    await stopWatch(watch);
+    watch = undefined;
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -69,24 +64,8 @@ describe('local mode mirroring of kept text', () => {
 
   it('mirrors the kept text of a Word file dropped while watching', async () => {
     const out = join(dir, 'out');
-    child = spawn(
-      process.execPath,
-      [BIN, 'run', '--watch', '--port', '0', '--queue-port', '0', '--out', out],
-      { env, cwd: dir },
-    );
-    let stdout = '';
-    child.stdout?.on('data', (chunk) => {
-      stdout += String(chunk);
-    });
-    const endpoint = await poll(
-      () => /Local S3 server: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1],
-    );
-    const client = createS3Client({
-      region: 'us-east-1',
-      endpoint,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    await client.send(
+    watch = await startWatch(['--out', out], { env, cwd: dir });
+    await watch.client.send(
       new PutObjectCommand({
         Bucket: 'article-digest-local',
         Key: 'incoming/memo.docx',
