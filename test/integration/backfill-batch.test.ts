@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,11 +6,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../cli/local/s3';
-import { createS3Client } from '../../cli/s3-client';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ROOT } from '../support/fixtures';
 import { poll } from '../support/poll';
+import { startWatch, stopWatch, type Watch } from '../support/watch';
 
 const BIN = resolve(ROOT, 'bin', 'article-digest.mjs');
 const run = promisify(execFile);
@@ -38,7 +37,7 @@ interface Usage {
 describe('article-digest backfill --batch', () => {
   let dir: string | undefined;
   let llm: FakeOpenAi | undefined;
-  let watch: ChildProcess | undefined;
+  let watch: Watch | undefined;
 
   const env = (model: string) => ({
     ...process.env,
@@ -50,43 +49,13 @@ describe('article-digest backfill --batch', () => {
     DIGEST_ENGINE: '',
   });
 
-  async function startWatch(model: string) {
+  async function startWatchWith(model: string) {
     const folder = dir ?? '';
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'run',
-        '--watch',
-        '--port',
-        '0',
-        '--queue-port',
-        '0',
-        '--data',
-        join(folder, 'data'),
-        '--out',
-        join(folder, 'out'),
-      ],
-      { env: env(model), cwd: folder },
-    );
-    watch = child;
-    let stdout = '';
-    child.stdout?.on('data', (chunk) => {
-      stdout += String(chunk);
+    watch = await startWatch(['--data', join(folder, 'data'), '--out', join(folder, 'out')], {
+      env: env(model),
+      cwd: folder,
     });
-    return poll(() => {
-      const s3 = /Local S3 server: http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
-      const queue = /Queue \(for backfill\): http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
-      return s3 && queue ? { s3, queue } : undefined;
-    });
-  }
-
-  async function stopWatch() {
-    const child = watch;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGINT');
-    await exited;
+    return watch;
   }
 
   const digestOf = (name: string) => {
@@ -106,12 +75,8 @@ describe('article-digest backfill --batch', () => {
   /** Digests every document with gpt-4.1-mini, then restarts local mode with gpt-4.1. */
   async function digestedByAnotherModel() {
     dir = await mkdtemp(join(tmpdir(), 'article-digest-batch-'));
-    const first = await startWatch('gpt-4.1-mini');
-    const s3 = createS3Client({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${first.s3}`,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const first = await startWatchWith('gpt-4.1-mini');
+    const s3 = first.client;
     for (const [name, body] of Object.entries(DOCUMENTS)) {
       await s3.send(
         new PutObjectCommand({
@@ -124,9 +89,9 @@ describe('article-digest backfill --batch', () => {
     for (const name of Object.keys(DOCUMENTS)) {
       await poll(() => (digestOf(name)?.engine.model === 'gpt-4.1-mini' ? true : undefined));
     }
-    await stopWatch();
-    const second = await startWatch('gpt-4.1');
-    return ['backfill', '--local', '--port', second.s3, '--queue-port', second.queue];
+    await stopWatch(watch);
+    const second = await startWatchWith('gpt-4.1');
+    return ['backfill', '--local', '--port', second.port, '--queue-port', second.queuePort];
   }
 
   /** Waits until every document has a gpt-4.1 digest; returns their usage. */
@@ -143,7 +108,7 @@ describe('article-digest backfill --batch', () => {
   }
 
   afterEach(async () => {
-    await stopWatch();
+    await stopWatch(watch);
     await llm?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
     dir = undefined;

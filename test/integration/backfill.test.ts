@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,11 +6,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../cli/local/s3';
-import { createS3Client } from '../../cli/s3-client';
 import { type FakeOpenAi, startFakeOpenAi } from '../support/fake-openai';
 import { ROOT } from '../support/fixtures';
 import { poll } from '../support/poll';
+import { startWatch, stopWatch, type Watch } from '../support/watch';
 
 const BIN = resolve(ROOT, 'bin', 'article-digest.mjs');
 const run = promisify(execFile);
@@ -18,7 +17,7 @@ const run = promisify(execFile);
 describe('article-digest backfill against local mode, after a model change', () => {
   let dir: string;
   let llm: FakeOpenAi;
-  let watch: ChildProcess | undefined;
+  let watch: Watch | undefined;
 
   const env = (model: string) => ({
     ...process.env,
@@ -28,44 +27,14 @@ describe('article-digest backfill against local mode, after a model change', () 
     DIGEST_ENGINE: '',
   });
 
-  /** Starts `run --watch` on the kept data folder; returns its S3 and queue ports. */
-  async function startWatch(model: string) {
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'run',
-        '--watch',
-        '--port',
-        '0',
-        '--queue-port',
-        '0',
-        '--data',
-        join(dir, 'data'),
-        '--out',
-        join(dir, 'out'),
-      ],
-      { env: env(model), cwd: dir },
-    );
-    watch = child;
-    let stdout = '';
-    child.stdout?.on('data', (chunk) => {
-      stdout += String(chunk);
+  /** Starts `run --watch` with `model` on the kept data folder. */
+  async function startWatchWith(model: string) {
+    const folder = dir;
+    watch = await startWatch(['--data', join(folder, 'data'), '--out', join(folder, 'out')], {
+      env: env(model),
+      cwd: folder,
     });
-    const ports = await poll(() => {
-      const s3 = /Local S3 server: http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
-      const queue = /Queue \(for backfill\): http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
-      return s3 && queue ? { s3, queue } : undefined;
-    });
-    return ports;
-  }
-
-  async function stopWatch() {
-    const child = watch;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGINT');
-    await exited;
+    return watch;
   }
 
   const digestModel = (name: string) => {
@@ -83,18 +52,14 @@ describe('article-digest backfill against local mode, after a model change', () 
     llm = await startFakeOpenAi();
   });
   afterAll(async () => {
-    await stopWatch();
+    await stopWatch(watch);
     await llm.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   it('plans, sends and re-digests what the new model has not digested, then skips it', async () => {
-    const first = await startWatch('gpt-4.1-mini');
-    const s3 = createS3Client({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${first.s3}`,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const first = await startWatchWith('gpt-4.1-mini');
+    const s3 = first.client;
     for (const i of [1, 2, 3]) {
       await s3.send(
         new PutObjectCommand({
@@ -106,10 +71,10 @@ describe('article-digest backfill against local mode, after a model change', () 
     }
     for (const i of [1, 2, 3])
       await poll(() => (digestModel(`notice ${i}.txt.json`) === 'gpt-4.1-mini' ? true : undefined));
-    await stopWatch();
+    await stopWatch(watch);
 
-    const second = await startWatch('gpt-4.1');
-    const args = ['backfill', '--local', '--port', second.s3, '--queue-port', second.queue];
+    const second = await startWatchWith('gpt-4.1');
+    const args = ['backfill', '--local', '--port', second.port, '--queue-port', second.queuePort];
     const dry = await run(process.execPath, [BIN, ...args, '--dry-run'], {
       env: env('gpt-4.1'),
       cwd: dir,

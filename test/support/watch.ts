@@ -13,13 +13,16 @@ export interface Watch {
   child: ChildProcess;
   /** The local S3 server's endpoint, as the command printed it. */
   endpoint: string;
+  /** Its port, and the port of the queue it takes backfills on (`--port`, `--queue-port`). */
+  port: string;
+  queuePort: string;
   /** An S3 client of any user's kind, pointed at it. */
   client: S3Client;
 }
 
 /**
  * Starts `article-digest run --watch` on ports the system picks (the S3 server's and the
- * queue's), with `args` after those, and waits until it prints its S3 endpoint.
+ * queue's), with `args` after those, and waits until it prints its S3 endpoint and its queue.
  */
 export async function startWatch(
   args: string[],
@@ -34,11 +37,15 @@ export async function startWatch(
   child.stdout?.on('data', (chunk) => {
     stdout += String(chunk);
   });
-  const endpoint = await poll(
-    () => /Local S3 server: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1],
-  );
+  const { endpoint, port, queuePort } = await poll(() => {
+    const s3 = /Local S3 server: (http:\/\/127\.0\.0\.1:(\d+))/.exec(stdout);
+    const queue = /Queue \(for backfill\): http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
+    return s3?.[1] && s3[2] && queue
+      ? { endpoint: s3[1], port: s3[2], queuePort: queue }
+      : undefined;
+  });
   const client = createS3Client({ region: 'us-east-1', endpoint, credentials: LOCAL_CREDENTIALS });
-  return { child, endpoint, client };
+  return { child, endpoint, port, queuePort, client };
 }
 
 /**
