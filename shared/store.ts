@@ -47,7 +47,7 @@ export interface ObjectStore {
   put(
     bucket: string,
     key: string,
-    body: string,
+    body: string | Uint8Array,
     contentType: string,
     condition?: WriteCondition,
   ): Promise<{ etag: string | null }>;
@@ -399,13 +399,18 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
     what: string,
     key: string,
     input: string,
-    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+    init: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array } = {},
   ): Promise<S3Answer> => {
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
       throw new TransientError(`${what} failed: the key is longer than ${MAX_KEY_BYTES} bytes`);
     }
     const method = init.method ?? 'GET';
-    const body = init.body === undefined ? undefined : Buffer.from(init.body);
+    const body =
+      init.body === undefined
+        ? undefined
+        : typeof init.body === 'string'
+          ? Buffer.from(init.body)
+          : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
     try {
       for (let i = 0; ; i++) {
         const answer = await attempt(method, input, init.headers ?? {}, body);

@@ -16,7 +16,6 @@ import {
   type SqsEventLike,
   startLocalS3,
 } from './s3';
-import { createUploader } from './upload';
 
 export const LOCAL_BUCKET = 'article-digest-local';
 
@@ -73,12 +72,14 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
     notifyPrefix: options.config.pipeline.inputPrefix,
     ...(options.directory ? { directory: options.directory } : {}),
   });
+  // The local credentials are a user's: the same store uploads the inputs, as any client would.
+  const store = createS3Store({
+    region: LOCAL_REGION,
+    endpoint: s3.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const handler = createDigestHandler({
-    store: createS3Store({
-      region: LOCAL_REGION,
-      endpoint: s3.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-    }),
+    store,
     engine: options.engine,
     settings: options.config.pipeline,
     handler: {
@@ -128,14 +129,14 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
       }
     }
   });
-  const uploader = createUploader(s3.endpoint, LOCAL_CREDENTIALS, LOCAL_REGION);
   return {
     s3,
     async put(key, body) {
       const notified = new Promise<void>((resolve) =>
         waiting.set(key, [...(waiting.get(key) ?? []), resolve]),
       );
-      await uploader.upload(s3.bucket, key, body);
+      // No type of its own, as S3 stores an upload that names none.
+      await store.put(s3.bucket, key, body, 'binary/octet-stream');
       if (key.startsWith(options.config.pipeline.inputPrefix)) await notified;
       else waiting.delete(key);
     },
@@ -144,7 +145,6 @@ export async function startLocalSession(options: LocalSessionOptions): Promise<L
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     close: async () => {
-      uploader.close();
       await s3.close();
     },
   };
